@@ -1,0 +1,36 @@
+// graphmem schema: applied at start-up, every statement idempotent (IF NOT EXISTS).
+// Parameters: $dimension (the embedder's vector length).
+
+// One node per (scope, normalised name): two concurrent writers cannot create twins.
+CREATE CONSTRAINT graphmem_entity_scope_key IF NOT EXISTS
+FOR (e:Entity) REQUIRE (e.scope_key, e.key) IS UNIQUE;
+
+CREATE CONSTRAINT graphmem_entity_id IF NOT EXISTS FOR (e:Entity) REQUIRE e.id IS UNIQUE;
+CREATE CONSTRAINT graphmem_fact_id IF NOT EXISTS FOR (f:Fact) REQUIRE f.id IS UNIQUE;
+CREATE CONSTRAINT graphmem_episode_id IF NOT EXISTS FOR (ep:Episode) REQUIRE ep.id IS UNIQUE;
+CREATE CONSTRAINT graphmem_change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE;
+CREATE CONSTRAINT graphmem_scope_key IF NOT EXISTS FOR (s:Scope) REQUIRE s.key IS UNIQUE;
+
+// Scope ids: reads resolve a partial scope to its full scope keys through these.
+CREATE INDEX graphmem_scope_user IF NOT EXISTS FOR (s:Scope) ON (s.user_id);
+CREATE INDEX graphmem_scope_agent IF NOT EXISTS FOR (s:Scope) ON (s.agent_id);
+CREATE INDEX graphmem_scope_run IF NOT EXISTS FOR (s:Scope) ON (s.run_id);
+CREATE INDEX graphmem_fact_scope IF NOT EXISTS FOR (f:Fact) ON (f.scope_key, f.status);
+CREATE INDEX graphmem_fact_hash IF NOT EXISTS FOR (f:Fact) ON (f.scope_key, f.content_hash);
+CREATE INDEX graphmem_entity_scope IF NOT EXISTS FOR (e:Entity) ON (e.scope_key);
+CREATE INDEX graphmem_change_scope IF NOT EXISTS FOR (c:Change) ON (c.scope_key);
+CREATE INDEX graphmem_episode_scope IF NOT EXISTS FOR (ep:Episode) ON (ep.scope_key);
+CREATE INDEX graphmem_change_target IF NOT EXISTS FOR (c:Change) ON (c.target_id);
+
+CREATE VECTOR INDEX graphmem_fact_embedding IF NOT EXISTS
+FOR (f:Fact) ON (f.embedding)
+OPTIONS {indexConfig: {`vector.dimensions`: toInteger($dimension),
+                       `vector.similarity_function`: 'cosine'}};
+
+CREATE VECTOR INDEX graphmem_entity_embedding IF NOT EXISTS
+FOR (e:Entity) ON (e.embedding)
+OPTIONS {indexConfig: {`vector.dimensions`: toInteger($dimension),
+                       `vector.similarity_function`: 'cosine'}};
+
+CREATE FULLTEXT INDEX graphmem_text IF NOT EXISTS
+FOR (n:Entity|Fact) ON EACH [n.name, n.text];

@@ -1,0 +1,105 @@
+"""Settings, from code, GRAPHMEM_* environment variables, or a TOML config file.
+
+Precedence, highest first: arguments in code, environment, the config file
+(GRAPHMEM_CONFIG, else <user config dir>/graphmem/config.toml), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from graphmem.errors import ConfigError
+
+DEFAULT_LLM_MODEL = "qwen2.5:7b"
+DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# The password the bundled launcher and docker/compose.yml give a local Neo4j.
+LOCAL_NEO4J_PASSWORD = "graphmem-local"
+
+
+def config_file_path() -> Path:
+    explicit = os.environ.get("GRAPHMEM_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(platformdirs.user_config_dir("graphmem")) / "config.toml"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("graphmem"))
+
+
+class Settings(BaseSettings):
+    """Everything graphmem can be configured with. Unknown fields are rejected."""
+
+    model_config = SettingsConfigDict(env_prefix="GRAPHMEM_", extra="forbid")
+
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr(LOCAL_NEO4J_PASSWORD)
+    neo4j_database: str = "neo4j"
+
+    llm_provider: Literal["ollama", "openai", "langchain"] = "ollama"
+    llm_model: str = DEFAULT_LLM_MODEL
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(default=120.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+
+    embedder_provider: Literal["local", "ollama", "openai"] = "local"
+    embedder_model: str = DEFAULT_EMBED_MODEL
+    embedder_path: Path | None = Field(
+        default=None, description="A folder holding model.onnx and tokenizer.json."
+    )
+    embedder_base_url: str | None = None
+    embedder_api_key: SecretStr | None = None
+
+    similarity_threshold: float = Field(
+        default=0.7, ge=0.0, le=1.0, description="Raw cosine similarity that proposes a duplicate."
+    )
+    data_dir: Path = Field(default_factory=default_data_dir)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path())
+        return (init_settings, env_settings, toml)
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain values, secrets masked."""
+        shown: dict[str, Any] = {}
+        for name, value in self:
+            if isinstance(value, SecretStr):
+                shown[name] = "********" if value.get_secret_value() else ""
+            elif isinstance(value, Path):
+                shown[name] = str(value)
+            else:
+                shown[name] = value
+        return shown
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning pydantic's validation errors into a ConfigError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid graphmem configuration: {problems}") from None

@@ -1,0 +1,59 @@
+"""The LLM interface: one method, chat completion with optional JSON-schema output."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+
+if TYPE_CHECKING:
+    from graphmem.config import Settings
+
+
+class ChatMessage(TypedDict):
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One answer from the model, with the token counts the server reported."""
+
+    text: str
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class LLM(ABC):
+    """A chat model. Providers implement `complete`; retries and timeouts live inside it."""
+
+    name: ClassVar[str]
+    model: str
+
+    @abstractmethod
+    def complete(
+        self, messages: Sequence[ChatMessage], *, json_schema: dict[str, Any] | None = None
+    ) -> Completion:
+        """Answer the conversation; with json_schema, ask the server to constrain output to it.
+
+        Raises LLMError when the server cannot be reached or keeps failing.
+        """
+
+
+LLMFactory = Callable[["Settings"], LLM]
+_registry: dict[str, LLMFactory] = {}
+
+
+def register_llm(name: str, factory: LLMFactory) -> None:
+    """Make a provider available as `llm_provider = name`."""
+    _registry[name] = factory
+
+
+def llm_names() -> list[str]:
+    return sorted(_registry)
+
+
+def llm_factory(name: str) -> LLMFactory | None:
+    return _registry.get(name)

@@ -1,0 +1,140 @@
+"""The pydantic types that cross graphmem's public API and its layers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_MESSAGE_CHARS = 32_000
+MAX_MESSAGES = 200
+MAX_SCOPE_ID_CHARS = 256
+Role = Literal["system", "user", "assistant", "tool"]
+FactStatus = Literal["active", "superseded", "deleted"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Message(Strict):
+    """One turn of a conversation."""
+
+    role: Role
+    content: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    name: str | None = Field(default=None, max_length=200)
+
+    @field_validator("content")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("message content is blank")
+        return value
+
+
+class Scope(Strict):
+    """Who a memory belongs to: any combination of user, agent and run (at least one)."""
+
+    user_id: str | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+    agent_id: str | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+    run_id: str | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> Scope:
+        if self.user_id is None and self.agent_id is None and self.run_id is None:
+            raise ValueError("a scope needs at least one of user_id, agent_id, run_id")
+        return self
+
+    @property
+    def key(self) -> str:
+        """A canonical string naming exactly this scope; entities are unique per (key, name)."""
+        parts = (self.user_id or "", self.agent_id or "", self.run_id or "")
+        return "\x1f".join(p.replace("\x1f", " ") for p in parts)
+
+    def params(self) -> dict[str, str | None]:
+        """The scope as query parameters; a None id matches any value of that id."""
+        return {"user_id": self.user_id, "agent_id": self.agent_id, "run_id": self.run_id}
+
+
+def entity_key(name: str) -> str:
+    """The normalised name two mentions of one entity share ("  Dr. Alice " -> "dr. alice")."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return re.sub(r"\s+", " ", folded).strip()
+
+
+class EntityRef(Strict):
+    """An entity a fact mentions; the type becomes a label (sanitised)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    type: str = Field(default="Thing", max_length=200)
+
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not entity_key(value):
+            raise ValueError("entity name is blank")
+        return value.strip()
+
+
+class Triple(Strict):
+    """source -[relation]-> target, as pre-extracted; names refer to EntityRefs."""
+
+    source: str = Field(min_length=1, max_length=200)
+    relation: str = Field(min_length=1, max_length=200)
+    target: str = Field(min_length=1, max_length=200)
+
+
+class FactInput(Strict):
+    """A fact handed to add_facts(): text plus optional entities, relations, validity, metadata."""
+
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    entities: list[EntityRef] = Field(default_factory=list)
+    relations: list[Triple] = Field(default_factory=list)
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("entities", mode="before")
+    @classmethod
+    def _names_as_refs(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+
+class MemoryItem(BaseModel):
+    """A stored fact as returned by get(), get_all() and search()."""
+
+    id: str
+    memory: str
+    score: float | None = None
+    scores: dict[str, float] = Field(default_factory=dict)
+    status: FactStatus = "active"
+    user_id: str | None = None
+    agent_id: str | None = None
+    run_id: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    entities: list[str] = Field(default_factory=list)
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class AddEvent(BaseModel):
+    """One outcome of add(): mem0's shape."""
+
+    id: str
+    memory: str
+    event: Literal["ADD", "UPDATE", "DELETE", "NONE"]
+    previous_memory: str | None = None
+
+
+class Usage(BaseModel):
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    embeddings: int = 0

@@ -1,0 +1,211 @@
+"""The Neo4j adapter: every read and write graphmem makes, through the named Cypher files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+
+from graphmem.config import Settings
+from graphmem.errors import StoreError
+from graphmem.models import Message, Scope
+from graphmem.store.cypher import query
+from graphmem.store.schema import ensure_schema
+
+T = TypeVar("T")
+# A scope at or under this many active facts is searched exactly (a scan is cheap);
+# larger scopes go through the vector index with an over-fetch.
+EXACT_SCAN_MAX_FACTS = 2000
+MAX_FETCH_K = 10_000
+
+
+@dataclass
+class FactRow:
+    id: str
+    props: dict[str, Any]
+    embedding: list[float]
+
+
+@dataclass
+class EntityRow:
+    id: str
+    key: str
+    name: str
+    type: str
+    embedding: list[float]
+
+
+@dataclass
+class RelationRow:
+    source_key: str
+    type: str
+    target_key: str
+    fact_id: str
+    valid_from: Any = None
+    valid_to: Any = None
+
+
+@dataclass
+class WriteBatch:
+    """Everything one add() writes, applied in one transaction."""
+
+    scope: Scope
+    episode_id: str
+    facts: list[FactRow] = field(default_factory=list)
+    entities: list[EntityRow] = field(default_factory=list)
+    about: list[tuple[str, str]] = field(default_factory=list)  # (fact_id, entity key)
+    relations: list[RelationRow] = field(default_factory=list)
+
+
+class GraphStore:
+    """Owns the driver; knows nothing of LLMs or embedders."""
+
+    def __init__(self, driver: Driver, database: str) -> None:
+        self._driver = driver
+        self.database = database
+
+    @classmethod
+    def connect(cls, settings: Settings) -> GraphStore:
+        driver = GraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        )
+        store = cls(driver, settings.neo4j_database)
+        with translate_errors(settings.neo4j_uri):
+            driver.verify_connectivity()
+        return store
+
+    def close(self) -> None:
+        self._driver.close()
+
+    @property
+    def driver(self) -> Driver:
+        return self._driver
+
+    def bootstrap(self, dimension: int) -> None:
+        with translate_errors():
+            ensure_schema(self._driver, self.database, dimension)
+
+    def server_version(self) -> str:
+        records = self.read(query("admin/server_info"), {})
+        return str(records[0]["version"]) if records else "unknown"
+
+    # -- writes ---------------------------------------------------------------
+
+    def write_episode(
+        self, episode_id: str, scope: Scope, messages: Sequence[Message], *, infer: bool
+    ) -> None:
+        payload = json.dumps([m.model_dump(exclude_none=True) for m in messages])
+        params = {
+            "id": episode_id,
+            "scope_key": scope.key,
+            **scope.params(),
+            "messages": payload,
+            "status": "pending" if infer else "stored",
+            "infer": infer,
+        }
+        self.write(lambda tx: tx.run(query("write/episode"), params).consume())
+
+    def set_episode_status(self, episode_id: str, status: str, error: str | None = None) -> None:
+        params = {"id": episode_id, "status": status, "error": error}
+        self.write(lambda tx: tx.run(query("write/episode_status"), params).consume())
+
+    def write_batch(self, batch: WriteBatch) -> None:
+        """Apply a batch in one transaction; the driver retries it on transient errors."""
+        base = {
+            "scope_key": batch.scope.key,
+            **batch.scope.params(),
+            "episode_id": batch.episode_id,
+        }
+
+        def work(tx: ManagedTransaction) -> None:
+            if batch.facts:
+                facts = [vars(f) for f in batch.facts]
+                tx.run(query("write/facts"), {**base, "facts": facts}).consume()
+            if batch.entities:
+                entities = [vars(e) for e in batch.entities]
+                tx.run(query("write/entities"), {**base, "entities": entities}).consume()
+            if batch.about:
+                about = [{"fact_id": f, "key": k} for f, k in batch.about]
+                tx.run(query("write/about"), {**base, "about": about}).consume()
+            if batch.relations:
+                relations = [vars(r) for r in batch.relations]
+                tx.run(query("write/relations"), {**base, "relations": relations}).consume()
+
+        self.write(work)
+
+    def reset_scope(self, scope: Scope) -> int:
+        """Delete every graphmem node of the scope; returns how many were deleted."""
+        # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
+        with translate_errors(), self._driver.session(database=self.database) as session:
+            record = session.run(query("admin/reset_scope"), scope.params()).single()
+        return int(record["deleted"]) if record else 0
+
+    # -- reads ----------------------------------------------------------------
+
+    def nearest_facts(
+        self, scope: Scope, embedding: list[float], k: int
+    ) -> list[tuple[str, float]]:
+        """The scope's k active facts most similar to the embedding, as (id, raw cosine).
+
+        Exact for every scope: small scopes are scanned; large ones use the vector
+        index with an over-fetch, and a scan when the over-fetch comes back short.
+        """
+        params = {**scope.params(), "embedding": embedding, "k": k}
+        size = self.read(
+            query("recall/scope_size"), {**scope.params(), "cap": EXACT_SCAN_MAX_FACTS + 1}
+        )
+        if size[0]["facts"] <= EXACT_SCAN_MAX_FACTS:
+            return self._scored(query("recall/fact_vector_exact"), params)
+        fetch_k = min(MAX_FETCH_K, max(k * 20, 200))
+        hits = self._scored(query("recall/fact_vector_index"), {**params, "fetch_k": fetch_k})
+        if len(hits) >= k:
+            return hits
+        return self._scored(query("recall/fact_vector_exact"), params)
+
+    def facts_by_id(self, scope: Scope, ids: Sequence[str]) -> list[dict[str, Any]]:
+        records = self.read(query("recall/facts_by_id"), {**scope.params(), "ids": list(ids)})
+        return [{**r["fact"], "entities": r["entities"]} for r in records]
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _scored(self, statement: str, params: dict[str, Any]) -> list[tuple[str, float]]:
+        return [(r["id"], float(r["score"])) for r in self.read(statement, params)]
+
+    def read(self, statement: str, params: dict[str, Any]) -> list[neo4j.Record]:
+        """Run one read statement (auto-retried by the driver), errors translated."""
+        with translate_errors():
+            records, _, _ = self._driver.execute_query(
+                statement, params, database_=self.database, routing_=neo4j.RoutingControl.READ
+            )
+        return records
+
+    def write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        """Run `work` in one write transaction, retried by the driver on transient errors."""
+        with translate_errors(), self._driver.session(database=self.database) as session:
+            return session.execute_write(work)
+
+
+@contextmanager
+def translate_errors(uri: str | None = None) -> Iterator[None]:
+    """Turn the driver's exceptions into StoreErrors that say what to do."""
+    try:
+        yield
+    except AuthError:
+        raise StoreError(
+            "Neo4j refused the credentials: set GRAPHMEM_NEO4J_USER / GRAPHMEM_NEO4J_PASSWORD"
+        ) from None
+    except ServiceUnavailable as exc:
+        where = f" at {uri}" if uri else ""
+        raise StoreError(
+            f"Neo4j is not reachable{where} ({exc}). Start one with `graphmem neo4j start` "
+            "or set GRAPHMEM_NEO4J_URI."
+        ) from exc
+    except (Neo4jError, DriverError) as exc:
+        raise StoreError(f"Neo4j error: {exc}") from exc

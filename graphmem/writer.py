@@ -1,0 +1,109 @@
+"""Turns facts that are ready to store into a WriteBatch: ids, hashes, properties."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from graphmem import identifiers
+from graphmem import metadata as metadata_props
+from graphmem.models import Scope, entity_key
+from graphmem.store.neo4j import EntityRow, FactRow, RelationRow, WriteBatch
+
+# Ids derive from (episode, content) so a retried add writes the same nodes again.
+_NAMESPACE = uuid.UUID("6f1f9d2e-3b1c-4c39-9a43-8f6c1e0a7b55")
+
+
+def content_hash(text: str) -> str:
+    normalised = " ".join(text.split()).casefold()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def stable_id(*parts: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(parts)))
+
+
+@dataclass
+class NewEntity:
+    name: str
+    type: str
+    embedding: list[float]
+
+    @property
+    def key(self) -> str:
+        return entity_key(self.name)
+
+
+@dataclass
+class NewRelation:
+    source: str
+    relation: str
+    target: str
+
+
+@dataclass
+class NewFact:
+    text: str
+    embedding: list[float]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    entities: list[str] = field(default_factory=list)
+    relations: list[NewRelation] = field(default_factory=list)
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    prompt_version: str | None = None
+    model: str | None = None
+
+
+def build_batch(
+    scope: Scope, episode_id: str, facts: Sequence[NewFact], entities: Sequence[NewEntity] = ()
+) -> WriteBatch:
+    """The rows for one transaction. Relation types and entity labels are sanitised here."""
+    batch = WriteBatch(scope=scope, episode_id=episode_id)
+    for entity in entities:
+        batch.entities.append(
+            EntityRow(
+                id=stable_id(scope.key, entity.key),
+                key=entity.key,
+                name=entity.name.strip(),
+                type=identifiers.entity_type(entity.type),
+                embedding=entity.embedding,
+            )
+        )
+    for fact in facts:
+        digest = content_hash(fact.text)
+        fact_id = stable_id(episode_id, digest)
+        batch.facts.append(FactRow(fact_id, _fact_props(scope, fact, digest), fact.embedding))
+        mentioned = {entity_key(n) for n in fact.entities}
+        for rel in fact.relations:
+            mentioned |= {entity_key(rel.source), entity_key(rel.target)}
+            batch.relations.append(
+                RelationRow(
+                    source_key=entity_key(rel.source),
+                    type=identifiers.relation_type(rel.relation),
+                    target_key=entity_key(rel.target),
+                    fact_id=fact_id,
+                    valid_from=fact.valid_from,
+                    valid_to=fact.valid_to,
+                )
+            )
+        batch.about.extend((fact_id, key) for key in sorted(mentioned))
+    return batch
+
+
+def _fact_props(scope: Scope, fact: NewFact, digest: str) -> dict[str, Any]:
+    return {
+        "text": fact.text,
+        "content_hash": digest,
+        "scope_key": scope.key,
+        **scope.params(),
+        "status": "active",
+        "valid_from": fact.valid_from,
+        "valid_to": fact.valid_to,
+        "prompt_version": fact.prompt_version,
+        "model": fact.model,
+        **metadata_props.flatten(fact.metadata),
+    }

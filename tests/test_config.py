@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+
+from graphmem.config import load_settings
+from graphmem.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for name in list(__import__("os").environ):
+        if name.startswith("GRAPHMEM_"):
+            monkeypatch.delenv(name)
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("GRAPHMEM_CONFIG", str(config))
+    return config
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.similarity_threshold == 0.7
+    assert settings.llm_provider == "ollama"
+    assert settings.embedder_provider == "local"
+
+
+def test_env_beats_file_and_code_beats_env(
+    monkeypatch: pytest.MonkeyPatch, _isolated_config: Path
+) -> None:
+    _isolated_config.write_text('llm_model = "from-file"\nneo4j_uri = "bolt://file:7687"\n')
+    monkeypatch.setenv("GRAPHMEM_LLM_MODEL", "from-env")
+    settings = load_settings()
+    assert settings.llm_model == "from-env"
+    assert settings.neo4j_uri == "bolt://file:7687"
+    assert load_settings(llm_model="from-code").llm_model == "from-code"
+
+
+def test_secrets_are_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHMEM_NEO4J_PASSWORD", "hunter2")
+    shown = load_settings().masked()
+    assert shown["neo4j_password"] == "********"
+    assert "hunter2" not in str(shown)
+
+
+def test_invalid_values_are_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHMEM_SIMILARITY_THRESHOLD", "1.5")
+    with pytest.raises(ConfigError, match="similarity_threshold"):
+        load_settings()
+
+
+def test_unknown_file_keys_are_rejected(_isolated_config: Path) -> None:
+    _isolated_config.write_text('llm_modle = "typo"\n')
+    with pytest.raises(ConfigError, match="llm_modle"):
+        load_settings()

@@ -1,0 +1,198 @@
+"""The foundation slice on the real Neo4j: schema, writes, scoped vector recall."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphmem.errors import InputError, SchemaMismatchError
+from graphmem.memory import Memory
+from graphmem.store.schema import check_vector_dimensions, ensure_schema
+
+
+def _schema_snapshot(memory: Memory) -> list[tuple]:
+    driver, db = memory.store.driver, memory.store.database
+    indexes, _, _ = driver.execute_query(
+        "SHOW INDEXES YIELD name, type, state, labelsOrTypes, properties, options "
+        "RETURN name, type, state, labelsOrTypes, properties, toString(options) AS options "
+        "ORDER BY name",
+        database_=db,
+    )
+    constraints, _, _ = driver.execute_query(
+        "SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties "
+        "RETURN name, type, labelsOrTypes, properties ORDER BY name",
+        database_=db,
+    )
+    return [tuple(r.values()) for r in indexes] + [tuple(r.values()) for r in constraints]
+
+
+def test_schema_bootstrap_is_idempotent(memory: Memory) -> None:
+    before = _schema_snapshot(memory)
+    ensure_schema(memory.store.driver, memory.store.database, memory.embedder.dimension)
+    ensure_schema(memory.store.driver, memory.store.database, memory.embedder.dimension)
+    assert _schema_snapshot(memory) == before
+    names = {row[0] for row in before}
+    assert {
+        "graphmem_fact_embedding",
+        "graphmem_entity_embedding",
+        "graphmem_text",
+        "graphmem_entity_scope_key",
+    } <= names
+    assert all(
+        row[2] == "ONLINE" for row in before if row[0].startswith("graphmem_") and len(row) == 6
+    )
+
+
+def test_a_vector_index_of_another_dimension_is_a_clear_error(memory: Memory) -> None:
+    with pytest.raises(SchemaMismatchError) as err:
+        check_vector_dimensions(memory.store.driver, memory.store.database, 768)
+    message = str(err.value)
+    assert "384" in message and "768" in message and "GRAPHMEM_EMBEDDER_MODEL" in message
+
+
+def test_add_without_inference_then_search_through_the_vector_index(
+    memory: Memory, user_id: str
+) -> None:
+    turns = [
+        "I adopted a cat named Miso.",
+        "My favourite language is Rust.",
+        "I am allergic to peanuts.",
+        "The quarterly report is due on Friday.",
+    ]
+    result = memory.add(
+        [{"role": "user", "content": t} for t in turns], user_id=user_id, infer=False
+    )
+    assert [r["event"] for r in result["results"]] == ["ADD"] * 4
+    assert result["usage"]["embeddings"] == 4
+
+    hits = memory.search("what pet do I have?", user_id=user_id, top_k=2)["results"]
+    assert hits[0]["memory"] == "I adopted a cat named Miso."
+    assert hits[0]["score"] > hits[1]["score"]
+    assert hits[0]["user_id"] == user_id
+
+
+def test_vector_index_path_agrees_with_exact_scan(memory: Memory, user_id: str) -> None:
+    # Force the index path with a tiny exact-scan limit; results must equal the exact scan.
+    from graphmem.store import neo4j as store_module
+
+    facts = [
+        f"Note {i}: the meeting about project {i % 7} moved to room {i % 5}." for i in range(40)
+    ]
+    memory.add_facts(facts, user_id=user_id)
+    query_vector = memory.embedder.embed_one("which room is project 3 in?")
+    from graphmem.inputs import scope
+
+    exact = memory.store.nearest_facts(scope(user_id, None, None), query_vector, 5)
+    original = store_module.EXACT_SCAN_MAX_FACTS
+    store_module.EXACT_SCAN_MAX_FACTS = 10
+    try:
+        via_index = memory.store.nearest_facts(scope(user_id, None, None), query_vector, 5)
+    finally:
+        store_module.EXACT_SCAN_MAX_FACTS = original
+    assert [i for i, _ in via_index] == [i for i, _ in exact]
+    assert all(abs(a[1] - b[1]) < 1e-4 for a, b in zip(via_index, exact, strict=True))
+
+
+def test_scopes_never_leak(memory: Memory, user_id: str) -> None:
+    other = f"{user_id}-other"
+    try:
+        memory.add("Bob's secret: the vault code is 4711.", user_id=other, infer=False)
+        memory.add("Alice likes tea.", user_id=user_id, infer=False)
+        hits = memory.search("vault code", user_id=user_id)["results"]
+        assert [h["memory"] for h in hits] == ["Alice likes tea."]
+        assert memory.search("vault code", user_id=user_id, agent_id="x")["results"] == []
+    finally:
+        memory.reset(user_id=other)
+
+
+def test_reset_removes_the_scope_and_nothing_else(memory: Memory, user_id: str) -> None:
+    other = f"{user_id}-kept"
+    try:
+        memory.add_facts(
+            [{"text": "Alice lives in Amsterdam.", "entities": ["Alice"]}], user_id=user_id
+        )
+        memory.add_facts(["Carol lives in Utrecht."], user_id=other)
+        assert memory.reset(user_id=user_id) > 0
+        assert memory.search("where", user_id=user_id)["results"] == []
+        assert len(memory.search("where", user_id=other)["results"]) == 1
+        leftovers, _, _ = memory.store.driver.execute_query(
+            "MATCH (n) WHERE n.user_id = $u RETURN count(n) AS c",
+            u=user_id,
+            database_=memory.store.database,
+        )
+        assert leftovers[0]["c"] == 0
+    finally:
+        memory.reset(user_id=other)
+
+
+def test_facts_with_triples_build_a_typed_graph(memory: Memory, user_id: str) -> None:
+    memory.add_facts(
+        [
+            {
+                "text": "Alice's sister is Carol.",
+                "entities": [
+                    {"name": "Alice", "type": "Person"},
+                    {"name": "Carol", "type": "person"},
+                ],
+                "relations": [{"source": "Alice", "relation": "sister of", "target": "Carol"}],
+            },
+            {
+                "text": "Carol lives in Utrecht.",
+                "entities": [{"name": "carol"}, {"name": "Utrecht", "type": "City"}],
+                "relations": [
+                    {
+                        "source": "Carol",
+                        "relation": "KNOWS]->(x) DETACH DELETE x //",
+                        "target": "Utrecht",
+                    }
+                ],
+            },
+        ],
+        user_id=user_id,
+        metadata={"source": "test"},
+    )
+    records, _, _ = memory.store.driver.execute_query(
+        "MATCH (a:Entity {user_id: $u})-[r]->(b:Entity) "
+        "RETURN a.name AS a, type(r) AS rel, b.name AS b, labels(b) AS labels ORDER BY rel",
+        u=user_id,
+        database_=memory.store.database,
+    )
+    rows = [(r["a"], r["rel"], r["b"]) for r in records]
+    assert rows == [
+        ("Carol", "KNOWS_X_DETACH_DELETE_X", "Utrecht"),
+        ("Alice", "SISTER_OF", "Carol"),
+    ]
+    assert "City" in records[0]["labels"] and "Person" in records[1]["labels"]
+    entities, _, _ = memory.store.driver.execute_query(
+        "MATCH (e:Entity {user_id: $u}) RETURN count(e) AS c",
+        u=user_id,
+        database_=memory.store.database,
+    )
+    assert entities[0]["c"] == 3  # "Carol" and "carol" are one entity
+    hit = memory.search("Where does Carol live?", user_id=user_id, top_k=1)["results"][0]
+    assert hit["metadata"] == {"source": "test"}
+    assert hit["entities"] and set(hit["entities"]) == {"Carol", "Utrecht"}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"messages": ""},
+        {"messages": [{"role": "wizard", "content": "hi"}]},
+        {"messages": "x" * 40_000},
+        {"messages": "hello", "metadata": {"bad key": 1}},
+    ],
+)
+def test_bad_input_is_refused_and_writes_nothing(memory: Memory, user_id: str, bad: dict) -> None:
+    with pytest.raises(InputError):
+        memory.add(bad["messages"], user_id=user_id, metadata=bad.get("metadata"), infer=False)
+    records, _, _ = memory.store.driver.execute_query(
+        "MATCH (n) WHERE n.user_id = $u RETURN count(n) AS c",
+        u=user_id,
+        database_=memory.store.database,
+    )
+    assert records[0]["c"] == 0
+
+
+def test_a_scope_is_required(memory: Memory) -> None:
+    with pytest.raises(InputError, match="at least one"):
+        memory.search("anything")
