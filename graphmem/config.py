@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError
@@ -48,14 +48,14 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr(LOCAL_NEO4J_PASSWORD)
     neo4j_database: str = "neo4j"
 
-    llm_provider: Literal["ollama", "openai", "langchain"] = "ollama"
+    llm_provider: str = "ollama"  # a registered provider: ollama, openai, langchain, ...
     llm_model: str = DEFAULT_LLM_MODEL
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = Field(default=120.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
 
-    embedder_provider: Literal["local", "ollama", "openai"] = "local"
+    embedder_provider: str = "local"  # a registered provider: local, ollama, openai, ...
     embedder_model: str = DEFAULT_EMBED_MODEL
     embedder_path: Path | None = Field(
         default=None, description="A folder holding model.onnx and tokenizer.json."

@@ -32,6 +32,9 @@ class Embedder(ABC):
     def embed_one(self, text: str) -> list[float]:
         return self.embed([text])[0]
 
+    def close(self) -> None:  # noqa: B027 - optional hook, not abstract
+        """Release connections; the default has none to release."""
+
 
 EmbedderFactory = Callable[["Settings"], Embedder]
 _registry: dict[str, EmbedderFactory] = {}

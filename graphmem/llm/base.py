@@ -41,6 +41,9 @@ class LLM(ABC):
         Raises LLMError when the server cannot be reached or keeps failing.
         """
 
+    def close(self) -> None:  # noqa: B027 - optional hook, not abstract
+        """Release connections; the default has none to release."""
+
 
 LLMFactory = Callable[["Settings"], LLM]
 _registry: dict[str, LLMFactory] = {}
