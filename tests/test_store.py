@@ -13,7 +13,7 @@ def _schema_snapshot(memory: Memory) -> list[tuple]:
     driver, db = memory.store.driver, memory.store.database
     indexes, _, _ = driver.execute_query(
         "SHOW INDEXES YIELD name, type, state, labelsOrTypes, properties, options "
-        "RETURN name, type, state, labelsOrTypes, properties, toString(options) AS options "
+        "RETURN name, type, state, labelsOrTypes, properties, options "
         "ORDER BY name",
         database_=db,
     )
@@ -22,7 +22,8 @@ def _schema_snapshot(memory: Memory) -> list[tuple]:
         "RETURN name, type, labelsOrTypes, properties ORDER BY name",
         database_=db,
     )
-    return [tuple(r.values()) for r in indexes] + [tuple(r.values()) for r in constraints]
+    rows = [tuple(str(v) for v in r.values()) for r in indexes]
+    return rows + [tuple(str(v) for v in r.values()) for r in constraints]
 
 
 def test_schema_bootstrap_is_idempotent(memory: Memory) -> None:

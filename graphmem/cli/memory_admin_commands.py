@@ -1,0 +1,215 @@
+"""`graphmem get|list|update|delete|reextract`: one memory at a time, or a scope's list.
+
+Exit codes: 0 done, 1 error (Neo4j down, bad input...), 2 usage error, 3 not found.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from graphmem.cli.common import cli_errors, emit_json, scope_options, status
+from graphmem.cli.tables import day, echo_table
+from graphmem.config import load_settings
+from graphmem.errors import NotFoundError
+from graphmem.memory import Memory
+
+EXIT_NOT_FOUND = 3
+LIST_COLUMNS = (
+    ("id", "id"),
+    ("memory", "memory"),
+    ("entities", "entities"),
+    ("status", "status"),
+    ("created", "created"),
+)
+
+
+class NotFound(click.ClickException):
+    """Nothing with that id (or name) in that scope: exit code 3, so scripts can tell."""
+
+    exit_code = EXIT_NOT_FOUND
+
+
+@contextmanager
+def not_found_exits() -> Iterator[None]:
+    """NotFoundError from the library becomes exit code 3 (inside cli_errors)."""
+    try:
+        yield
+    except NotFoundError as exc:
+        raise NotFound(str(exc)) from exc
+
+
+def open_memory() -> Memory:
+    """A Memory from the effective configuration (env GRAPHMEM_*, config file)."""
+    return Memory(load_settings())
+
+
+def emit_lines(items: list[dict[str, Any]]) -> None:
+    """--nl: one JSON object per line, for piping into jq or another import."""
+    for item in items:
+        click.echo(json.dumps(item, default=str, ensure_ascii=False))
+
+
+def json_options(func: Any) -> Any:
+    func = click.option("--nl", is_flag=True, help="Print one JSON object per line.")(func)
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+def parse_json_option(raw: str | None, name: str) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint=name) from None
+    if not isinstance(value, dict):
+        raise click.BadParameter("must be a JSON object", param_hint=name)
+    return value
+
+
+@click.command()
+@click.argument("memory_id")
+@scope_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def get(
+    memory_id: str, user_id: str | None, agent_id: str | None, run_id: str | None, as_json: bool
+) -> None:
+    """Show one memory by id (within the scope, when one is given)."""
+    with cli_errors(), open_memory() as memory:
+        item = memory.get(memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id)
+    if item is None:
+        raise NotFound(f"no memory with id {memory_id!r} in that scope")
+    if as_json:
+        emit_json(item)
+        return
+    for key in ("id", "memory", "status", "user_id", "agent_id", "run_id", "entities"):
+        value = item.get(key)
+        if value not in (None, [], ""):
+            click.echo(f"{key:<11} {', '.join(value) if isinstance(value, list) else value}")
+    for key in ("valid_from", "valid_to", "created_at", "updated_at"):
+        if item.get(key):
+            click.echo(f"{key:<11} {item[key]}")
+    if item.get("metadata"):
+        click.echo(f"{'metadata':<11} {json.dumps(item['metadata'], ensure_ascii=False)}")
+
+
+@click.command("list")
+@scope_options
+@click.option("--filter", "filters", help='mem0 filter as JSON, e.g. \'{"room_id": "proj-42"}\'.')
+@click.option("--limit", default=100, show_default=True, help="At most this many.")
+@click.option("--offset", default=0, show_default=True, help="Skip this many first.")
+@click.option("--all", "include_superseded", is_flag=True, help="Include superseded memories.")
+@json_options
+def list_memories(
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    filters: str | None,
+    limit: int,
+    offset: int,
+    include_superseded: bool,
+    as_json: bool,
+    nl: bool,
+) -> None:
+    """List the scope's memories, newest first."""
+    where = parse_json_option(filters, "--filter")
+    with cli_errors(), open_memory() as memory:
+        found = memory.get_all(
+            user_id=user_id,
+            agent_id=agent_id,
+            run_id=run_id,
+            filters=where,
+            limit=limit,
+            offset=offset,
+            include_superseded=include_superseded,
+        )["results"]
+    if as_json:
+        emit_json(found)
+    elif nl:
+        emit_lines(found)
+    elif not found:
+        status("no memories found")
+    else:
+        rows = [
+            {**m, "entities": ", ".join(m.get("entities", [])), "created": day(m["created_at"])}
+            for m in found
+        ]
+        echo_table(rows, LIST_COLUMNS)
+
+
+@click.command()
+@click.argument("memory_id")
+@click.argument("text")
+@scope_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def update(
+    memory_id: str,
+    text: str,
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    as_json: bool,
+) -> None:
+    """Replace the text of memory MEMORY_ID with TEXT (re-embedded; the edit is logged)."""
+    with cli_errors(), not_found_exits(), open_memory() as memory:
+        result = memory.update(memory_id, text, user_id=user_id, agent_id=agent_id, run_id=run_id)
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"UPDATE {result['id']}  {result['memory']}")
+    status(f"was: {result.get('previous_memory')}")
+
+
+@click.command()
+@click.argument("memory_id", required=False)
+@scope_options
+@click.option("--all", "everything", is_flag=True, help="Delete every memory of the scope.")
+@click.option("--yes", is_flag=True, help="Do not ask before deleting a whole scope.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def delete(
+    memory_id: str | None,
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    everything: bool,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Delete memory MEMORY_ID, or with --all every memory of the scope."""
+    if everything == (memory_id is not None):
+        raise click.UsageError("give either a MEMORY_ID or --all (with a scope)")
+    if everything and not yes:
+        scope = ", ".join(
+            f"{k}={v}" for k, v in (("user", user_id), ("agent", agent_id), ("run", run_id)) if v
+        )
+        click.confirm(f"Delete every memory of {scope or 'no scope'}?", abort=True, err=True)
+    with cli_errors(), not_found_exits(), open_memory() as memory:
+        if everything:
+            result = memory.delete_all(user_id=user_id, agent_id=agent_id, run_id=run_id)
+        else:
+            assert memory_id is not None
+            result = memory.delete(memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id)
+    if as_json:
+        emit_json(result)
+    elif everything:
+        click.echo(f"deleted {result['deleted']} memories")
+    else:
+        click.echo(f"DELETE {memory_id}")
+
+
+@click.command()
+@click.argument("episode_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def reextract(episode_id: str, as_json: bool) -> None:
+    """Run extraction again on a stored episode (e.g. after a failed add)."""
+    with cli_errors(), not_found_exits(), open_memory() as memory:
+        result = memory.reextract(episode_id)
+    if as_json:
+        emit_json(result)
+        return
+    for item in result["results"]:
+        click.echo(f"{item['event']:<6} {item['id']}  {item['memory']}")

@@ -1,0 +1,190 @@
+"""`graphmem neo4j start|stop|status`: a local Neo4j server for graphmem.
+
+Results go to stdout, progress to stderr; failures are ClickExceptions.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from graphmem import neo4j_server
+from graphmem.config import LOCAL_NEO4J_PASSWORD
+from graphmem.errors import Neo4jLauncherError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_home_option = click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="GRAPHMEM_NEO4J_HOME",
+    default=None,
+    show_envvar=True,
+    help="Server directory (conf, data, logs). Default: <graphmem data dir>/neo4j.",
+)
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _launcher_errors(func: F) -> F:
+    """Turn launcher errors into ClickExceptions, so the CLI prints the message, not a trace."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Neo4jLauncherError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group("neo4j")
+def neo4j_group() -> None:
+    """Run a local Neo4j server: Docker when it answers, else jars from Maven Central."""
+
+
+@neo4j_group.command("start")
+@_home_option
+@click.option(
+    "--bolt-port",
+    type=int,
+    default=7687,
+    show_default=True,
+    envvar="GRAPHMEM_NEO4J_BOLT_PORT",
+    show_envvar=True,
+    help="Bolt port.",
+)
+@click.option(
+    "--http-port",
+    type=int,
+    default=7474,
+    show_default=True,
+    envvar="GRAPHMEM_NEO4J_HTTP_PORT",
+    show_envvar=True,
+    help="Browser/HTTP.",
+)
+@click.option(
+    "--password",
+    default=LOCAL_NEO4J_PASSWORD,
+    envvar="GRAPHMEM_NEO4J_PASSWORD",
+    show_envvar=True,
+    help="Initial password of user neo4j.",
+)
+@click.option(
+    "--heap",
+    default="512m",
+    show_default=True,
+    envvar="GRAPHMEM_NEO4J_HEAP",
+    show_envvar=True,
+    help="JVM heap.",
+)
+@click.option(
+    "--pagecache",
+    default="256m",
+    show_default=True,
+    envvar="GRAPHMEM_NEO4J_PAGECACHE",
+    show_envvar=True,
+    help="Page cache.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=float,
+    default=180,
+    show_default=True,
+    help="Seconds to wait for Bolt.",
+)
+@click.option(
+    "--docker/--no-docker",
+    "prefer_docker",
+    default=True,
+    show_default=True,
+    envvar="GRAPHMEM_NEO4J_DOCKER",
+    show_envvar=True,
+    help="Use Docker when it answers.",
+)
+@_json_option
+@_launcher_errors
+def start_command(
+    home: Path | None,
+    bolt_port: int,
+    http_port: int,
+    password: str,
+    heap: str,
+    pagecache: str,
+    timeout_s: float,
+    prefer_docker: bool,
+    as_json: bool,
+) -> None:
+    """Start the server (or find it running) and wait until Bolt answers."""
+    click.echo("Starting Neo4j (the first start fetches its jars with Maven)...", err=True)
+    info = neo4j_server.start(
+        home,
+        bolt_port=bolt_port,
+        http_port=http_port,
+        password=password,
+        heap=heap,
+        pagecache=pagecache,
+        timeout_s=timeout_s,
+        prefer_docker=prefer_docker,
+    )
+    if as_json:
+        click.echo(json.dumps(info.to_dict(), indent=2))
+        return
+    click.echo(
+        f"Neo4j is running ({info.mode}, {_process_label(info.pid, info.container_id)}).", err=True
+    )
+    click.echo(f"uri: {info.uri}")
+    click.echo(f"browser: {info.browser_url}")
+    click.echo(f"user: {info.user}")
+    click.echo(f"home: {info.home}")
+    if info.log_path is not None:
+        click.echo(f"log: {info.log_path}")
+
+
+@neo4j_group.command("stop")
+@_home_option
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=float,
+    default=60,
+    show_default=True,
+    help="Seconds to wait for a clean shutdown before killing.",
+)
+@_launcher_errors
+def stop_command(home: Path | None, timeout_s: float) -> None:
+    """Stop the server started for --home."""
+    if neo4j_server.stop(home, timeout_s=timeout_s):
+        click.echo("Neo4j stopped.", err=True)
+    else:
+        click.echo("Neo4j was not running.", err=True)
+
+
+@neo4j_group.command("status")
+@_home_option
+@_json_option
+@_launcher_errors
+def status_command(home: Path | None, as_json: bool) -> None:
+    """Say whether the server for --home runs, with its addresses and version."""
+    found = neo4j_server.status(home)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2))
+        return
+    if not found.running:
+        click.echo(f"Neo4j is not running (home {found.home}).", err=True)
+        return
+    click.echo(f"running: {found.mode}, {_process_label(found.pid, found.container_id)}")
+    click.echo(f"uri: {found.uri}")
+    click.echo(f"browser: {found.browser_url}")
+    click.echo(f"version: {found.version or 'not answering'}")
+    click.echo(f"home: {found.home}")
+
+
+def _process_label(pid: int | None, container_id: str | None) -> str:
+    return f"container {container_id[:12]}" if container_id else f"pid {pid}"

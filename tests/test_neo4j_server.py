@@ -1,0 +1,195 @@
+"""The no-Docker Neo4j launcher, against real servers.
+
+Most tests share the session's server (tests/neo4j_session.py); one starts and stops its
+own, since stopping the shared one would pull it from under the other tests.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from neo4j import Driver
+
+from graphmem import neo4j_server as launcher
+from graphmem.cli.neo4j_commands import neo4j_group
+from graphmem.errors import Neo4jLauncherError
+from tests.neo4j_session import Neo4jTarget, free_ports
+
+
+@pytest.fixture
+def launched(neo4j_server: Neo4jTarget) -> launcher.ServerInfo:
+    """The session server's launcher info; skipped when tests run against an external one."""
+    if neo4j_server.info is None:
+        pytest.skip("GRAPHMEM_TEST_NEO4J_URI points at an external server")
+    return neo4j_server.info
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port with a listener on it for the duration of the test."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def test_return_1(neo4j_driver: Driver) -> None:
+    records, _, _ = neo4j_driver.execute_query("RETURN 1 AS one")
+    assert records[0]["one"] == 1
+
+
+def test_create_then_read_a_node(neo4j_driver: Driver) -> None:
+    marker = f"launcher-test-{uuid.uuid4()}"
+    neo4j_driver.execute_query("CREATE (:LauncherProbe {marker: $marker, n: 42})", marker=marker)
+    try:
+        records, _, _ = neo4j_driver.execute_query(
+            "MATCH (p:LauncherProbe {marker: $marker}) RETURN p.n AS n", marker=marker
+        )
+        assert [r["n"] for r in records] == [42]
+    finally:
+        neo4j_driver.execute_query(
+            "MATCH (p:LauncherProbe {marker: $marker}) DELETE p", marker=marker
+        )
+
+
+def test_status_reports_the_running_server(launched: launcher.ServerInfo) -> None:
+    found = launcher.status(launched.home)
+    assert found.running
+    assert (found.mode, found.pid, found.uri) == ("launcher", launched.pid, launched.uri)
+    assert found.version == launcher.NEO4J_VERSION
+
+
+def test_start_again_returns_the_running_server(launched: launcher.ServerInfo) -> None:
+    began = time.monotonic()
+    again = launcher.start(
+        launched.home,
+        bolt_port=launched.bolt_port,
+        http_port=launched.http_port,
+        prefer_docker=False,
+    )
+    assert again == launched
+    assert time.monotonic() - began < 10
+
+
+def test_browser_answers(launched: launcher.ServerInfo) -> None:
+    with urllib.request.urlopen(launched.browser_url, timeout=10) as response:
+        assert response.status == 200
+        assert "Neo4j Browser" in response.read().decode("utf-8", errors="replace")
+
+
+def test_discovery_advertises_the_real_bolt_port(launched: launcher.ServerInfo) -> None:
+    # Browser connects to the advertised address; it must not fall back to 7687.
+    url = f"http://127.0.0.1:{launched.http_port}/"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        discovery = json.load(response)
+    assert discovery["bolt_direct"] == launched.uri
+
+
+def test_wrong_password_is_explained(launched: launcher.ServerInfo) -> None:
+    with pytest.raises(Neo4jLauncherError, match="refused the password"):
+        launcher.start(launched.home, password="not-the-password", prefer_docker=False)
+
+
+def test_taken_bolt_port_is_named(tmp_path: Path, taken_port: int) -> None:
+    (http_port,) = free_ports(1)
+    with pytest.raises(Neo4jLauncherError) as caught:
+        launcher.start(tmp_path, bolt_port=taken_port, http_port=http_port, prefer_docker=False)
+    message = str(caught.value)
+    assert f"port {taken_port}" in message
+    assert "bolt_port" in message and "--bolt-port" in message
+
+
+def test_taken_http_port_is_named(tmp_path: Path, taken_port: int) -> None:
+    (bolt_port,) = free_ports(1)
+    with pytest.raises(Neo4jLauncherError, match=rf"port {taken_port}.*--http-port"):
+        launcher.start(tmp_path, bolt_port=bolt_port, http_port=taken_port, prefer_docker=False)
+
+
+def test_server_that_dies_reports_its_log(tmp_path: Path) -> None:
+    bolt_port, http_port = free_ports(2)
+    with pytest.raises(Neo4jLauncherError) as caught:
+        # A 1 KB heap makes the JVM refuse to start: a real early death.
+        launcher.start(
+            tmp_path, bolt_port=bolt_port, http_port=http_port, heap="1k", prefer_docker=False
+        )
+    message = str(caught.value)
+    assert "exited during start-up" in message
+    assert "Too small" in message
+    assert not launcher.status(tmp_path).running
+
+
+def test_missing_maven_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(launcher.LIB_DIR_ENV, str(tmp_path / "no-jars-yet"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(Neo4jLauncherError, match=r"Maven \(mvn\) is needed"):
+        launcher.ensure_jars()
+
+
+def test_missing_java_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(Neo4jLauncherError, match=r"Java 17 or newer is needed"):
+        launcher.find_java()
+
+
+@pytest.mark.parametrize(
+    ("output", "major"),
+    [
+        ('openjdk version "17.0.15" 2025-04-15', 17),
+        ('java version "1.8.0_392"', 8),
+        ('openjdk version "21" 2023-09-19', 21),
+        ('openjdk version "25.0.1" 2025-10-21 LTS', 25),
+    ],
+)
+def test_java_major_version(output: str, major: int) -> None:
+    assert launcher.java_major_version(output) == major
+
+
+def test_launcher_project_is_found() -> None:
+    assert (launcher.launcher_project_dir() / "pom.xml").is_file()
+    assert launcher.compose_file().is_file()
+
+
+def test_cli_status_json(launched: launcher.ServerInfo) -> None:
+    result = CliRunner().invoke(neo4j_group, ["status", "--json", "--home", str(launched.home)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["running"] is True
+
+
+def test_cli_start_error_is_a_click_error(tmp_path: Path, taken_port: int) -> None:
+    args = ["start", "--no-docker", "--home", str(tmp_path), "--bolt-port", str(taken_port)]
+    result = CliRunner().invoke(neo4j_group, args)
+    assert result.exit_code == 1
+    assert f"port {taken_port}" in result.output
+
+
+def test_start_status_stop_lifecycle(tmp_path: Path) -> None:
+    bolt_port, http_port = free_ports(2)
+    info = launcher.start(
+        tmp_path,
+        bolt_port=bolt_port,
+        http_port=http_port,
+        heap="256m",
+        pagecache="32m",
+        prefer_docker=False,
+    )
+    try:
+        assert launcher.status(tmp_path).running
+        assert (tmp_path / launcher.PID_FILE).read_text().strip() == str(info.pid)
+    finally:
+        assert launcher.stop(tmp_path)
+    assert not launcher.status(tmp_path).running
+    assert not launcher.stop(tmp_path)
+    assert not (tmp_path / launcher.STATE_FILE).exists()
+    # Nothing listens on its ports any more.
+    for port in (bolt_port, http_port):
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
