@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from graphmem.errors import InputError, SchemaMismatchError
@@ -69,6 +70,9 @@ def test_add_without_inference_then_search_through_the_vector_index(
     assert hits[0]["memory"] == "I adopted a cat named Miso."
     assert hits[0]["score"] > hits[1]["score"]
     assert hits[0]["user_id"] == user_id
+    # Scores are raw cosine (Neo4j reports (1 + cos) / 2): compare with numpy.
+    query_vec, fact_vec = memory.embedder.embed(["what pet do I have?", turns[0]])
+    assert abs(hits[0]["score"] - float(np.dot(query_vec, fact_vec))) < 1e-4
 
 
 def test_vector_index_path_agrees_with_exact_scan(memory: Memory, user_id: str) -> None:
