@@ -1,0 +1,8 @@
+"""graphmem: relationship-aware long-term memory for LLM agents, on Neo4j."""
+
+from graphmem.config import Settings
+from graphmem.errors import GraphMemError
+from graphmem.memory import Memory
+
+__all__ = ["GraphMemError", "Memory", "Settings"]
+__version__ = "0.1.0"

@@ -20,7 +20,14 @@ class FilterError(InputError):
 
 
 class LLMError(GraphMemError):
-    """The LLM could not be reached or did not answer usefully."""
+    """The LLM could not be reached or did not answer usefully.
+
+    Raised by add(infer=True), it carries the id of the Episode kept for reextract.
+    """
+
+    def __init__(self, message: str, *, episode_id: str | None = None) -> None:
+        super().__init__(message)
+        self.episode_id = episode_id
 
 
 class ExtractionError(GraphMemError):

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
-from graphmem import inputs
+from graphmem import ingest, inputs, recall
 from graphmem.config import Settings, load_settings
 from graphmem.embed import Embedder, get_embedder
-from graphmem.errors import GraphMemError, InputError
+from graphmem.errors import InputError, NotFoundError
+from graphmem.llm import LLM, get_llm
 from graphmem.metadata import flatten as flatten_metadata
-from graphmem.metadata import unflatten
-from graphmem.models import EntityRef, FactInput, MemoryItem, Scope, Usage, entity_key
-from graphmem.store.neo4j import GraphStore
-from graphmem.writer import NewEntity, NewFact, NewRelation, build_batch
+from graphmem.models import FactInput, Message, Scope
+from graphmem.store import changes
+from graphmem.store.graph_reads import GraphReads
+from graphmem.store.neo4j import GraphStore, native
+from graphmem.store.recall_reads import RecallReads
+from graphmem.writer import content_hash
 
 DEFAULT_TOP_K = 10
+DEFAULT_CONTEXT_TOKENS = 800
+MAX_LIST_LIMIT = 10_000
 MAX_TOP_K = 1000
 
 
@@ -41,6 +48,7 @@ class Memory:
         self.store.bootstrap(self.embedder.dimension)
 
     def close(self) -> None:
+        self.embedder.close()
         self.store.close()
 
     def __enter__(self) -> Memory:
@@ -60,24 +68,153 @@ class Memory:
         run_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         infer: bool = True,
+        timestamp: datetime | None = None,
     ) -> dict[str, Any]:
         """Remember a conversation turn (or several).
 
-        With infer=False each message is stored as a fact as it is. With infer=True an
-        LLM distils facts and relations from it (see the write path in the README).
+        With infer=True one LLM call distils facts, typed entities and relations, resolved
+        against what the scope already holds (a second call only for ambiguous candidates);
+        `timestamp` is when the conversation happened (relative dates resolve against it;
+        default now). With infer=False each message is stored as a fact as it is, through
+        the same resolution and write path without an LLM. Returns mem0's shape:
+        {"results": [{id, memory, event}], "relations": {...}, "usage": {...}}.
+        Raises ExtractionError (with .episode_id; see reextract) when the LLM's answer is
+        unusable even after one repair.
         """
         scope = inputs.scope(user_id, agent_id, run_id)
         turns = inputs.messages(messages)
         flatten_metadata(metadata)  # refuse bad metadata before anything is written
         if infer:
-            raise GraphMemError(
-                "add(infer=True) needs the extraction pipeline, which is not built yet; "
-                "use infer=False or add_facts()"
+            return ingest.add_inferred(
+                self.store,
+                self.embedder,
+                self._extraction_llm(),
+                scope,
+                turns,
+                metadata=metadata,
+                threshold=self.settings.similarity_threshold,
+                timestamp=timestamp,
             )
-        facts = [FactInput(text=m.content, metadata=dict(metadata or {})) for m in turns]
+        drafts = [ingest.Draft(text=m.content, metadata=dict(metadata or {})) for m in turns]
+        return self._add_without_llm(scope, turns, drafts, timestamp)
+
+    def _add_without_llm(
+        self,
+        scope: Scope,
+        turns: Sequence[Message],
+        drafts: Sequence[ingest.Draft],
+        timestamp: datetime | None,
+    ) -> dict[str, Any]:
+        """The write path without an LLM: episode first, then resolution and one write."""
         episode_id = str(uuid.uuid4())
         self.store.write_episode(episode_id, scope, turns, infer=False)
-        return self._store_facts(scope, episode_id, facts)
+        ctx = ingest.WriteContext(
+            self.store,
+            self.embedder,
+            scope,
+            episode_id,
+            timestamp or datetime.now(timezone.utc),
+            self.settings.similarity_threshold,
+            actor="caller",
+            model=self.embedder.model,
+            final_status="stored",
+        )
+        return ingest.add_drafts(ctx, drafts, llm=None)
+
+    def _extraction_llm(self) -> LLM:
+        """The configured LLM, built on first use (an infer=False user never needs one)."""
+        if self.__dict__.get("_llm") is None:
+            self._llm = get_llm(self.settings)
+        return self._llm
+
+    def reextract(self, episode_id: str) -> dict[str, Any]:
+        """Run extraction again for a kept Episode (e.g. one whose extraction failed)."""
+        found = changes.episode(self.store, episode_id)
+        if found is None:
+            raise NotFoundError(f"no episode with id {episode_id!r}")
+        scope = inputs.scope(found.get("user_id"), found.get("agent_id"), found.get("run_id"))
+        turns = inputs.messages(json.loads(found["messages"]))
+        when = found.get("occurred_at") or found.get("created_at")
+        return ingest.add_inferred(
+            self.store,
+            self.embedder,
+            self._extraction_llm(),
+            scope,
+            turns,
+            metadata=json.loads(found["metadata"]) if found.get("metadata") else None,
+            threshold=self.settings.similarity_threshold,
+            timestamp=native(when),
+            episode_id=episode_id,
+        )
+
+    def delete(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Delete one memory, the relations resting on it and entities left orphaned.
+
+        A scope, when given, must contain the memory (NotFoundError otherwise). The change
+        log keeps a DELETE entry, so history(memory_id) still answers.
+        """
+        scope = _optional_scope(user_id, agent_id, run_id)
+        fact = changes.fact_in_scope(self.store, memory_id, scope)
+        changes.delete_facts(self.store, [fact], actor="caller", reason="delete")
+        return {"message": "Memory deleted", "id": memory_id}
+
+    def delete_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Delete every memory of the scope (and only that scope), with their relations and
+        entities; episodes and the change log stay (reset() removes those too)."""
+        scope = inputs.scope(user_id, agent_id, run_id)
+        facts = changes.facts_of_scope(self.store, scope)
+        deleted = changes.delete_facts(self.store, facts, actor="caller", reason="delete_all")
+        return {"message": "Memories deleted", "deleted": deleted}
+
+    def update(
+        self,
+        memory_id: str,
+        text: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Replace a memory's text (re-embedded) and log the edit; its links stay."""
+        if not isinstance(text, str) or not text.strip():
+            raise InputError("the new text is empty")
+        scope = _optional_scope(user_id, agent_id, run_id)
+        fact = changes.fact_in_scope(self.store, memory_id, scope)
+        vector = self.embedder.embed_one(text)
+        changes.update_fact(self.store, fact, text, content_hash(text), vector, actor="caller")
+        return {
+            "id": memory_id,
+            "memory": text,
+            "event": "UPDATE",
+            "previous_memory": fact["text"],
+        }
+
+    def history(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The change log of a memory, with the facts it superseded or was superseded by,
+        oldest first: [{id, memory_id, event, old_memory, new_memory, created_at, actor,
+        reason}]."""
+        scope = _optional_scope(user_id, agent_id, run_id)
+        return [_history_entry(c) for c in changes.history(self.store, memory_id, scope)]
 
     def add_facts(
         self,
@@ -87,48 +224,21 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
+        timestamp: datetime | None = None,
     ) -> dict[str, Any]:
-        """Store pre-extracted facts (text, entities, validity, metadata) without an LLM."""
+        """Store pre-extracted facts (text, entities, relations, validity, metadata).
+
+        The same resolution and write path as add(), without an LLM: duplicates come back
+        as NONE, exact entity names merge, and ambiguous candidates stay separate.
+        """
         scope = inputs.scope(user_id, agent_id, run_id)
         items = inputs.facts(facts)
         if metadata:
             items = [f.model_copy(update={"metadata": {**metadata, **f.metadata}}) for f in items]
         for item in items:
             flatten_metadata(item.metadata)
-        episode_id = str(uuid.uuid4())
-        source = [{"role": "user", "content": f.text} for f in items]
-        self.store.write_episode(episode_id, scope, inputs.messages(source), infer=False)
-        return self._store_facts(scope, episode_id, items)
-
-    def _store_facts(
-        self, scope: Scope, episode_id: str, facts: Sequence[FactInput]
-    ) -> dict[str, Any]:
-        entities = _entities_of(facts)
-        texts = [f.text for f in facts] + [e.name for e in entities]
-        vectors = self.embedder.embed(texts)
-        fact_vectors = vectors[: len(facts)]
-        new_facts = [
-            _new_fact(f, v, self.embedder.model) for f, v in zip(facts, fact_vectors, strict=True)
-        ]
-        new_entities = [
-            NewEntity(e.name, e.type, v)
-            for e, v in zip(entities, vectors[len(facts) :], strict=True)
-        ]
-        batch = build_batch(scope, episode_id, new_facts, new_entities)
-        self.store.write_batch(batch)
-        results = [
-            {"id": row.id, "memory": row.props["text"], "event": "ADD"} for row in batch.facts
-        ]
-        relations = [
-            {"source": r.source_key, "relationship": r.type, "target": r.target_key}
-            for r in batch.relations
-        ]
-        usage = Usage(embeddings=len(texts))
-        return {
-            "results": results,
-            "relations": {"added_entities": relations, "superseded": []},
-            "usage": usage.model_dump(),
-        }
+        source = inputs.messages([{"role": "user", "content": f.text} for f in items])
+        return self._add_without_llm(scope, source, ingest.drafts_from_inputs(items), timestamp)
 
     def reset(
         self,
@@ -149,70 +259,170 @@ class Memory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        filters: Mapping[str, Any] | None = None,
         top_k: int = DEFAULT_TOP_K,
+        as_of: datetime | None = None,
+        include_superseded: bool = False,
+        context_tokens: int = DEFAULT_CONTEXT_TOKENS,
     ) -> dict[str, Any]:
-        """The scope's facts most relevant to the query, best first. No LLM call."""
+        """The scope's facts most relevant to the query, best first. No LLM call.
+
+        Returns {"results": [...], "relations": [...], "context": "..."}: facts with their
+        score parts (vector, graph, lexical), the relations they rest on, and a context
+        block of at most `context_tokens` (estimated) tokens. `filters` is mem0's filter
+        language; `as_of` answers from what was valid then; `include_superseded` adds
+        history. See graphmem/recall.py for the pipeline.
+        """
         scope = inputs.scope(user_id, agent_id, run_id)
         if not query or not query.strip():
             raise InputError("query is empty")
         if not 1 <= top_k <= MAX_TOP_K:
             raise InputError(f"top_k must be between 1 and {MAX_TOP_K}")
-        hits = self.store.nearest_facts(scope, self.embedder.embed_one(query), top_k)
-        rows = {row["id"]: row for row in self.store.facts_by_id(scope, [h[0] for h in hits])}
-        results = [
-            _memory_item(rows[fact_id], score).model_dump(mode="json")
-            for fact_id, score in hits
-            if fact_id in rows
-        ]
-        return {"results": results, "relations": []}
+        if context_tokens < 0:
+            raise InputError("context_tokens must not be negative")
+        request = recall.Request(
+            query=query,
+            scope=scope,
+            filters=filters,
+            top_k=top_k,
+            as_of=as_of,
+            include_superseded=include_superseded,
+            context_tokens=context_tokens,
+        )
+        return self._recaller().search(request)
+
+    def get(
+        self,
+        memory_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, Any] | None:
+        """One memory by id, or None. With scope ids given, only a memory of that scope."""
+        scoped = user_id is not None or agent_id is not None or run_id is not None
+        scope = inputs.scope(user_id, agent_id, run_id) if scoped else None
+        return recall.get(RecallReads(self.store), scope, memory_id)
+
+    def get_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        include_superseded: bool = False,
+    ) -> dict[str, Any]:
+        """The scope's memories, newest first, under mem0-style filters, paged."""
+        scope = inputs.scope(user_id, agent_id, run_id)
+        if not 1 <= limit <= MAX_LIST_LIMIT or offset < 0:
+            raise InputError(f"limit must be 1..{MAX_LIST_LIMIT} and offset >= 0")
+        return recall.get_all(
+            RecallReads(self.store),
+            scope,
+            filters=filters,
+            limit=limit,
+            offset=offset,
+            include_superseded=include_superseded,
+        )
+
+    def entity_history(
+        self,
+        name: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, Any] | None:
+        """An entity's timeline in the scope: facts and relations with validity, or None."""
+        scope = inputs.scope(user_id, agent_id, run_id)
+        if not name or not name.strip():
+            raise InputError("entity name is empty")
+        return recall.entity_history(RecallReads(self.store), scope, name)
+
+    # -- the graph as a graph (graphmem/store/graph_reads.py) --------------------
+
+    def entities(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        type: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """The scope's entities, most mentioned first: id, name, type, mentions, and how
+        many current relations and active facts each has."""
+        scope = inputs.scope(user_id, agent_id, run_id)
+        _check_page(limit, offset)
+        return GraphReads(self.store).entities(scope, type=type, limit=limit, offset=offset)
+
+    def relations(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        entity: str | None = None,
+        type: str | None = None,
+        include_invalidated: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """The scope's relations as (source, relation, target) with the fact each rests on;
+        optionally those touching `entity` or of one `type`; current ones unless
+        include_invalidated."""
+        scope = inputs.scope(user_id, agent_id, run_id)
+        _check_page(limit, offset)
+        return GraphReads(self.store).relations(
+            scope,
+            entity=entity,
+            type=type,
+            include_invalidated=include_invalidated,
+            limit=limit,
+            offset=offset,
+        )
+
+    def export_graph(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The scope's entities and facts (any status) and the edges among them, without
+        embeddings: {"nodes": [...], "edges": [...]}."""
+        return GraphReads(self.store).export(inputs.scope(user_id, agent_id, run_id))
+
+    def _recaller(self) -> recall.Recaller:
+        return recall.Recaller(
+            RecallReads(self.store), self.embedder, self.settings.similarity_threshold
+        )
 
 
-def _entities_of(facts: Sequence[FactInput]) -> list[EntityRef]:
-    """Every entity the facts name, once per key; a typed mention beats a bare one."""
-    found: dict[str, EntityRef] = {}
-    for fact in facts:
-        named = list(fact.entities)
-        for triple in fact.relations:
-            named += [EntityRef(name=triple.source), EntityRef(name=triple.target)]
-        for ref in named:
-            key = entity_key(ref.name)
-            if key not in found or found[key].type == "Thing":
-                found[key] = ref
-    return list(found.values())
+def _optional_scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> Scope | None:
+    """A scope when any id is given; memory ids are unique, so by-id calls may omit it."""
+    if user_id is None and agent_id is None and run_id is None:
+        return None
+    return inputs.scope(user_id, agent_id, run_id)
 
 
-def _new_fact(fact: FactInput, vector: list[float], model: str) -> NewFact:
-    return NewFact(
-        text=fact.text,
-        embedding=vector,
-        metadata=fact.metadata,
-        entities=[e.name for e in fact.entities],
-        relations=[NewRelation(t.source, t.relation, t.target) for t in fact.relations],
-        valid_from=fact.valid_from,
-        valid_to=fact.valid_to,
-        model=model,
-    )
+def _history_entry(change: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": change["id"],
+        "memory_id": change["target_id"],
+        "event": change["op"],
+        "old_memory": change.get("old"),
+        "new_memory": change.get("new"),
+        "created_at": native(change.get("at")),
+        "actor": change.get("actor"),
+        "reason": change.get("reason"),
+    }
 
 
-def _memory_item(row: Mapping[str, Any], score: float | None = None) -> MemoryItem:
-    return MemoryItem(
-        id=row["id"],
-        memory=row["text"],
-        score=score,
-        scores={"vector": score} if score is not None else {},
-        status=row.get("status", "active"),
-        user_id=row.get("user_id"),
-        agent_id=row.get("agent_id"),
-        run_id=row.get("run_id"),
-        metadata=unflatten(row),
-        entities=row.get("entities", []),
-        valid_from=_native(row.get("valid_from")),
-        valid_to=_native(row.get("valid_to")),
-        created_at=_native(row.get("created_at")),
-        updated_at=_native(row.get("updated_at")),
-    )
-
-
-def _native(value: Any) -> Any:
-    """neo4j.time values -> datetime."""
-    return value.to_native() if hasattr(value, "to_native") else value
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIST_LIMIT or offset < 0:
+        raise InputError(f"limit must be 1..{MAX_LIST_LIMIT} and offset >= 0")

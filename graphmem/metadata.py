@@ -72,9 +72,19 @@ def _checked_value(name: str, value: Any) -> Any:
 
 def _checked_scalar(name: str, value: Any) -> Scalar:
     if isinstance(value, str):
+        if not _utf8(value):
+            raise InputError(f"metadata value {name!r} is not valid UTF-8 text")
         if len(value) > MAX_STRING:
             raise InputError(f"metadata value {name!r} is longer than {MAX_STRING} characters")
         return value
     if isinstance(value, (bool, int, float)):
         return value
     raise InputError(f"metadata value {name!r} has unsupported type {type(value).__name__}")
+
+
+def _utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -5,15 +5,29 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_MESSAGE_CHARS = 32_000
 MAX_MESSAGES = 200
 MAX_SCOPE_ID_CHARS = 256
 Role = Literal["system", "user", "assistant", "tool"]
 FactStatus = Literal["active", "superseded", "deleted"]
+
+
+def utf8_text(value: str) -> str:
+    """Refuse strings that cannot be encoded as UTF-8 (lone surrogates from bad decoding):
+    Neo4j's driver would fail on them half-way through a transaction."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text is not valid UTF-8 (it holds a lone surrogate)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(utf8_text)]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Strict(BaseModel):
@@ -24,8 +38,8 @@ class Message(Strict):
     """One turn of a conversation."""
 
     role: Role
-    content: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
-    name: str | None = Field(default=None, max_length=200)
+    content: Text = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    name: Text | None = Field(default=None, max_length=200)
 
     @field_validator("content")
     @classmethod
@@ -38,9 +52,18 @@ class Message(Strict):
 class Scope(Strict):
     """Who a memory belongs to: any combination of user, agent and run (at least one)."""
 
-    user_id: str | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
-    agent_id: str | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
-    run_id: str | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+    user_id: Text | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+    agent_id: Text | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+    run_id: Text | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+
+    @field_validator("user_id", "agent_id", "run_id")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        # Control characters are refused: the scope key joins ids with \x1f, and an id
+        # holding one would share a key (and so entities and reads) with another tenant.
+        if value is not None and _CONTROL.search(value):
+            raise ValueError("scope ids must not contain control characters")
+        return value
 
     @model_validator(mode="after")
     def _at_least_one(self) -> Scope:
@@ -68,8 +91,8 @@ def entity_key(name: str) -> str:
 class EntityRef(Strict):
     """An entity a fact mentions; the type becomes a label (sanitised)."""
 
-    name: str = Field(min_length=1, max_length=200)
-    type: str = Field(default="Thing", max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
+    type: Text = Field(default="Thing", max_length=200)
 
     @field_validator("name")
     @classmethod
@@ -82,15 +105,15 @@ class EntityRef(Strict):
 class Triple(Strict):
     """source -[relation]-> target, as pre-extracted; names refer to EntityRefs."""
 
-    source: str = Field(min_length=1, max_length=200)
-    relation: str = Field(min_length=1, max_length=200)
-    target: str = Field(min_length=1, max_length=200)
+    source: Text = Field(min_length=1, max_length=200)
+    relation: Text = Field(min_length=1, max_length=200)
+    target: Text = Field(min_length=1, max_length=200)
 
 
 class FactInput(Strict):
     """A fact handed to add_facts(): text plus optional entities, relations, validity, metadata."""
 
-    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    text: Text = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     entities: list[EntityRef] = Field(default_factory=list)
     relations: list[Triple] = Field(default_factory=list)
     valid_from: datetime | None = None
@@ -113,9 +136,9 @@ class MemoryItem(BaseModel):
     score: float | None = None
     scores: dict[str, float] = Field(default_factory=dict)
     status: FactStatus = "active"
-    user_id: str | None = None
-    agent_id: str | None = None
-    run_id: str | None = None
+    user_id: Text | None = None
+    agent_id: Text | None = None
+    run_id: Text | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
     entities: list[str] = Field(default_factory=list)
     valid_from: datetime | None = None

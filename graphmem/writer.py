@@ -32,10 +32,13 @@ class NewEntity:
     name: str
     type: str
     embedding: list[float]
+    # Set when the key is not the name's: the scope's self entity ("__self__"), or a name
+    # shared with an entity of another type ("jordan [place]"). Added for the write path.
+    explicit_key: str | None = None
 
     @property
     def key(self) -> str:
-        return entity_key(self.name)
+        return self.explicit_key or entity_key(self.name)
 
 
 @dataclass

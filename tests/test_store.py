@@ -7,6 +7,9 @@ import pytest
 
 from graphmem.errors import InputError, SchemaMismatchError
 from graphmem.memory import Memory
+from graphmem.models import Scope
+from graphmem.store import recall_reads
+from graphmem.store.recall_reads import RecallReads
 from graphmem.store.schema import check_vector_dimensions, ensure_schema
 
 
@@ -70,31 +73,27 @@ def test_add_without_inference_then_search_through_the_vector_index(
     assert hits[0]["memory"] == "I adopted a cat named Miso."
     assert hits[0]["score"] > hits[1]["score"]
     assert hits[0]["user_id"] == user_id
-    # Scores are raw cosine (Neo4j reports (1 + cos) / 2): compare with numpy.
+    # The vector part of the score is raw cosine (Neo4j reports (1 + cos) / 2).
     query_vec, fact_vec = memory.embedder.embed(["what pet do I have?", turns[0]])
-    assert abs(hits[0]["score"] - float(np.dot(query_vec, fact_vec))) < 1e-4
+    assert abs(hits[0]["scores"]["vector"] - float(np.dot(query_vec, fact_vec))) < 1e-4
 
 
-def test_vector_index_path_agrees_with_exact_scan(memory: Memory, user_id: str) -> None:
-    # Force the index path with a tiny exact-scan limit; results must equal the exact scan.
-    from graphmem.store import neo4j as store_module
-
+def test_vector_index_path_agrees_with_exact_scan(
+    memory: Memory, user_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     facts = [
         f"Note {i}: the meeting about project {i % 7} moved to room {i % 5}." for i in range(40)
     ]
     memory.add_facts(facts, user_id=user_id)
     query_vector = memory.embedder.embed_one("which room is project 3 in?")
-    from graphmem.inputs import scope
+    reads, scope = RecallReads(memory.store), Scope(user_id=user_id)
 
-    exact = memory.store.nearest_facts(scope(user_id, None, None), query_vector, 5)
-    original = store_module.EXACT_SCAN_MAX_FACTS
-    store_module.EXACT_SCAN_MAX_FACTS = 10
-    try:
-        via_index = memory.store.nearest_facts(scope(user_id, None, None), query_vector, 5)
-    finally:
-        store_module.EXACT_SCAN_MAX_FACTS = original
-    assert [i for i, _ in via_index] == [i for i, _ in exact]
-    assert all(abs(a[1] - b[1]) < 1e-4 for a, b in zip(via_index, exact, strict=True))
+    exact = reads.nearest_facts(scope, query_vector, 5)
+    # Every scope counts as large: the vector index with over-fetch, re-scored exactly.
+    monkeypatch.setattr(recall_reads, "EXACT_SCAN_MAX", 0)
+    via_index = reads.nearest_facts(scope, query_vector, 5)
+    assert [h.id for h in via_index] == [h.id for h in exact]
+    assert all(abs(a.score - b.score) < 1e-4 for a, b in zip(via_index, exact, strict=True))
 
 
 def test_scopes_never_leak(memory: Memory, user_id: str) -> None:

@@ -6,11 +6,19 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 import click
 
-from graphmem.errors import GraphMemError
+from graphmem.config import Settings, load_settings
+from graphmem.errors import GraphMemError, NotFoundError, StoreError
+
+if TYPE_CHECKING:
+    from graphmem.memory import Memory
+
+EXIT_NOT_FOUND = 3
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 SCOPE_OPTIONS = (
     click.option("--user", "user_id", envvar="GRAPHMEM_USER_ID", help="user_id scope."),
@@ -30,11 +38,22 @@ def status(message: str) -> None:
     click.echo(message, err=True)
 
 
+class NotFound(click.ClickException):
+    """Nothing with that id (or name) in that scope: exit code 3, so scripts can tell."""
+
+    exit_code = EXIT_NOT_FOUND
+
+
 @contextmanager
 def cli_errors() -> Iterator[None]:
-    """graphmem errors become one-line ClickExceptions (exit 1), without tracebacks."""
+    """graphmem errors become one-line ClickExceptions without tracebacks: exit 3 for
+    NotFoundError, 1 for the rest (GRAPHMEM_CLI_TRACEBACK=1 shows the traceback)."""
     try:
         yield
+    except NotFoundError as exc:
+        if os.environ.get("GRAPHMEM_CLI_TRACEBACK"):
+            raise
+        raise NotFound(str(exc)) from exc
     except GraphMemError as exc:
         if os.environ.get("GRAPHMEM_CLI_TRACEBACK"):
             raise
@@ -43,3 +62,48 @@ def cli_errors() -> Iterator[None]:
 
 def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+
+
+def emit_lines(items: list[dict[str, Any]]) -> None:
+    """--nl: one JSON object per line, for piping into jq or another import."""
+    for item in items:
+        click.echo(json.dumps(item, default=str, ensure_ascii=False))
+
+
+def json_options(func: Any) -> Any:
+    func = click.option("--nl", is_flag=True, help="Print one JSON object per line.")(func)
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+def parse_json_option(raw: str | None, name: str) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint=name) from None
+    if not isinstance(value, dict):
+        raise click.BadParameter("must be a JSON object", param_hint=name)
+    return value
+
+
+def open_memory(settings: Settings | None = None, *, start_local: bool = False) -> Memory:
+    """A Memory on the configured Neo4j; with start_local, start a local one if none answers."""
+    from graphmem.memory import Memory
+
+    settings = settings or load_settings()
+    try:
+        return Memory(settings)
+    except StoreError:
+        if not (start_local and (urlparse(settings.neo4j_uri).hostname or "") in LOCAL_HOSTS):
+            raise
+    from graphmem import neo4j_server
+
+    port = urlparse(settings.neo4j_uri).port or 7687
+    status(
+        f"no Neo4j answered at {settings.neo4j_uri}; starting a local one (the first run "
+        "downloads the server jars through Maven)..."
+    )
+    info = neo4j_server.start(bolt_port=port, password=settings.neo4j_password.get_secret_value())
+    status(f"Neo4j ({info.mode}) running at {info.uri}")
+    return Memory(settings)

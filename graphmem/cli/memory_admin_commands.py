@@ -6,19 +6,22 @@ Exit codes: 0 done, 1 error (Neo4j down, bad input...), 2 usage error, 3 not fou
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import click
 
-from graphmem.cli.common import cli_errors, emit_json, scope_options, status
+from graphmem.cli.common import (
+    NotFound,
+    cli_errors,
+    emit_json,
+    emit_lines,
+    json_options,
+    open_memory,
+    parse_json_option,
+    scope_options,
+    status,
+)
 from graphmem.cli.tables import day, echo_table
-from graphmem.config import load_settings
-from graphmem.errors import NotFoundError
-from graphmem.memory import Memory
 
-EXIT_NOT_FOUND = 3
 LIST_COLUMNS = (
     ("id", "id"),
     ("memory", "memory"),
@@ -26,49 +29,6 @@ LIST_COLUMNS = (
     ("status", "status"),
     ("created", "created"),
 )
-
-
-class NotFound(click.ClickException):
-    """Nothing with that id (or name) in that scope: exit code 3, so scripts can tell."""
-
-    exit_code = EXIT_NOT_FOUND
-
-
-@contextmanager
-def not_found_exits() -> Iterator[None]:
-    """NotFoundError from the library becomes exit code 3 (inside cli_errors)."""
-    try:
-        yield
-    except NotFoundError as exc:
-        raise NotFound(str(exc)) from exc
-
-
-def open_memory() -> Memory:
-    """A Memory from the effective configuration (env GRAPHMEM_*, config file)."""
-    return Memory(load_settings())
-
-
-def emit_lines(items: list[dict[str, Any]]) -> None:
-    """--nl: one JSON object per line, for piping into jq or another import."""
-    for item in items:
-        click.echo(json.dumps(item, default=str, ensure_ascii=False))
-
-
-def json_options(func: Any) -> Any:
-    func = click.option("--nl", is_flag=True, help="Print one JSON object per line.")(func)
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
-
-
-def parse_json_option(raw: str | None, name: str) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"not JSON: {exc}", param_hint=name) from None
-    if not isinstance(value, dict):
-        raise click.BadParameter("must be a JSON object", param_hint=name)
-    return value
 
 
 @click.command()
@@ -155,7 +115,7 @@ def update(
     as_json: bool,
 ) -> None:
     """Replace the text of memory MEMORY_ID with TEXT (re-embedded; the edit is logged)."""
-    with cli_errors(), not_found_exits(), open_memory() as memory:
+    with cli_errors(), open_memory() as memory:
         result = memory.update(memory_id, text, user_id=user_id, agent_id=agent_id, run_id=run_id)
     if as_json:
         emit_json(result)
@@ -187,7 +147,7 @@ def delete(
             f"{k}={v}" for k, v in (("user", user_id), ("agent", agent_id), ("run", run_id)) if v
         )
         click.confirm(f"Delete every memory of {scope or 'no scope'}?", abort=True, err=True)
-    with cli_errors(), not_found_exits(), open_memory() as memory:
+    with cli_errors(), open_memory() as memory:
         if everything:
             result = memory.delete_all(user_id=user_id, agent_id=agent_id, run_id=run_id)
         else:
@@ -206,7 +166,7 @@ def delete(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def reextract(episode_id: str, as_json: bool) -> None:
     """Run extraction again on a stored episode (e.g. after a failed add)."""
-    with cli_errors(), not_found_exits(), open_memory() as memory:
+    with cli_errors(), open_memory() as memory:
         result = memory.reextract(episode_id)
     if as_json:
         emit_json(result)

@@ -4,53 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlparse
 
 import click
 
-from graphmem.cli.common import cli_errors, emit_json, scope_options, status
+from graphmem.cli.common import (
+    cli_errors,
+    emit_json,
+    open_memory,
+    parse_json_option,
+    scope_options,
+    status,
+)
 from graphmem.config import Settings, load_settings
-from graphmem.errors import ConfigError, StoreError
+from graphmem.errors import ExtractionError, LLMError
 from graphmem.memory import Memory
 from graphmem.resources import resource_dir
-
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-def open_memory(settings: Settings, *, start_local: bool = False) -> Memory:
-    """A Memory on the configured Neo4j; with start_local, start a local one if none answers."""
-    try:
-        return Memory(settings)
-    except StoreError:
-        if not (start_local and _is_local(settings.neo4j_uri)):
-            raise
-    from graphmem import neo4j_server
-
-    port = urlparse(settings.neo4j_uri).port or 7687
-    status(
-        f"no Neo4j answered at {settings.neo4j_uri}; starting a local one (first run "
-        "downloads the server jars through Maven)..."
-    )
-    info = neo4j_server.start(bolt_port=port, password=settings.neo4j_password.get_secret_value())
-    status(f"Neo4j {info.mode} running at {info.uri}")
-    return Memory(settings)
-
-
-def _is_local(uri: str) -> bool:
-    return (urlparse(uri).hostname or "") in LOCAL_HOSTS
-
-
-def parse_metadata(raw: str | None) -> dict[str, Any]:
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"not JSON: {exc}", param_hint="--metadata") from None
-    if not isinstance(value, dict):
-        raise click.BadParameter("must be a JSON object", param_hint="--metadata")
-    return value
 
 
 @click.command()
@@ -58,6 +28,12 @@ def parse_metadata(raw: str | None) -> dict[str, Any]:
 @scope_options
 @click.option("--metadata", help='JSON object, e.g. \'{"room_id": "proj-42"}\'.')
 @click.option("--no-infer", is_flag=True, help="Store the text as a fact as it is (no LLM).")
+@click.option(
+    "--file",
+    "source",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the text from this file ('-' for stdin).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def add(
     text: str | None,
@@ -66,12 +42,15 @@ def add(
     run_id: str | None,
     metadata: str | None,
     no_infer: bool,
+    source: IO[str] | None,
     as_json: bool,
 ) -> None:
-    """Remember TEXT (or stdin) for a scope."""
-    content = text if text is not None else sys.stdin.read()
-    meta = parse_metadata(metadata)
-    with cli_errors(), Memory(load_settings()) as memory:
+    """Remember TEXT (or the --file, or stdin) for a scope."""
+    if text is not None and source is not None:
+        raise click.UsageError("give TEXT or --file, not both")
+    content = text if text is not None else (source or sys.stdin).read()
+    meta = parse_json_option(metadata, "--metadata") or {}
+    with cli_errors(), open_memory() as memory:
         result = memory.add(
             content,
             user_id=user_id,
@@ -101,7 +80,7 @@ def search(
     as_json: bool,
 ) -> None:
     """Recall the scope's facts most relevant to QUERY (no LLM call)."""
-    with cli_errors(), Memory(load_settings()) as memory:
+    with cli_errors(), open_memory() as memory:
         result = memory.search(
             query, user_id=user_id, agent_id=agent_id, run_id=run_id, top_k=top_k
         )
@@ -130,19 +109,11 @@ def quickstart(user_id: str | None) -> None:
         settings = load_settings()
         with open_memory(settings, start_local=True) as memory:
             memory.reset(user_id=user)
-            status(
-                f"loading the sample conversation ({len(sample['messages'])} turns) "
-                f"for user {user!r}"
-            )
-            status(
-                "LLM extraction is not wired into this build yet: loading the sample's "
-                "bundled pre-extracted facts and triples instead."
-            )
-            added = memory.add_facts(sample["facts"], user_id=user)
-            status(
-                f"stored {len(added['results'])} facts, "
-                f"{len(added['relations']['added_entities'])} relations"
-            )
+            status(f"sample conversation: {len(sample['messages'])} turns, user {user!r}")
+            added = load_sample(memory, settings, sample, user)
+            relations = sum(len(a["relations"]["added_entities"]) for a in added)
+            facts = sum(len(a["results"]) for a in added)
+            status(f"stored {facts} facts, {relations} relations")
             question = sample["question"]
             click.echo(f"\nsearch({question!r}, user_id={user!r}):")
             print_results(memory.search(question, user_id=user, top_k=5)["results"])
@@ -153,11 +124,33 @@ def quickstart(user_id: str | None) -> None:
     )
 
 
-def browser_url(settings: Settings) -> str:
-    host = urlparse(settings.neo4j_uri).hostname or "127.0.0.1"
-    try:
-        from graphmem import neo4j_server
+def load_sample(
+    memory: Memory, settings: Settings, sample: dict[str, Any], user: str
+) -> list[dict[str, Any]]:
+    """Extract with the configured LLM when it answers; else the bundled extraction."""
+    from graphmem.cli.service_commands import check_llm
 
-        return neo4j_server.status().browser_url or f"http://{host}:7474/browser/"
-    except (ImportError, ConfigError, AttributeError):
-        return f"http://{host}:7474/browser/"
+    llm = check_llm(settings)
+    if llm.outcome == "ok":
+        status(f"extracting with {settings.llm_provider} {settings.llm_model} ...")
+        try:
+            return [memory.add(sample["messages"], user_id=user)]
+        except (LLMError, ExtractionError) as exc:
+            status(f"extraction failed ({exc}); using the bundled extraction instead")
+            memory.reset(user_id=user)
+    else:
+        status(f"no LLM to extract with: {llm.detail}")
+        status("loading the sample's bundled pre-extracted facts and triples instead")
+    return [memory.add_facts(sample["facts"], user_id=user)]
+
+
+def browser_url(settings: Settings) -> str:
+    """Browser's address: the local launcher's when it serves the configured Neo4j, else
+    Neo4j's default HTTP port on the configured host."""
+    from graphmem import neo4j_server
+
+    local = neo4j_server.status()
+    if local.running and local.browser_url and local.uri == settings.neo4j_uri:
+        return local.browser_url
+    host = urlparse(settings.neo4j_uri).hostname or "127.0.0.1"
+    return f"http://{host}:7474/browser/"

@@ -12,7 +12,7 @@ _LINE_COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
 
 @cache
 def query(name: str) -> str:
-    """The statement in cypher/<name>.cypher, e.g. query("recall/fact_vector_exact")."""
+    """The statement in cypher/<name>.cypher, e.g. query("recall/fact_scan")."""
     path = resource_dir("cypher") / f"{name}.cypher"
     return path.read_text(encoding="utf-8")
 

@@ -19,9 +19,13 @@ from graphmem.store.cypher import query
 from graphmem.store.schema import ensure_schema
 
 T = TypeVar("T")
-# A scope at or under this many active facts is searched exactly (a scan is cheap);
-# larger scopes go through the vector index with an over-fetch.
+# A scope with at most this many facts (entities) is searched by an exact scan, which costs
+# less than an index call plus its over-fetch; larger scopes use the vector index with an
+# over-fetch of OVERFETCH_FACTOR * k (at least MIN_FETCH_K, at most MAX_FETCH_K), and the
+# scan when the over-fetch comes back short. Shared by recall and resolution.
 EXACT_SCAN_MAX_FACTS = 2000
+OVERFETCH_FACTOR = 20
+MIN_FETCH_K = 200
 MAX_FETCH_K = 10_000
 
 
@@ -75,6 +79,9 @@ class GraphStore:
         driver = GraphDatabase.driver(
             settings.neo4j_uri,
             auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+            # Reads of optional properties (valid_to, meta.*) are normal here; the server's
+            # "property does not exist" notices would only clutter every caller's stderr.
+            notifications_min_severity="OFF",
         )
         store = cls(driver, settings.neo4j_database)
         with translate_errors(settings.neo4j_uri):
@@ -118,27 +125,7 @@ class GraphStore:
 
     def write_batch(self, batch: WriteBatch) -> None:
         """Apply a batch in one transaction; the driver retries it on transient errors."""
-        base = {
-            "scope_key": batch.scope.key,
-            **batch.scope.params(),
-            "episode_id": batch.episode_id,
-        }
-
-        def work(tx: ManagedTransaction) -> None:
-            if batch.facts:
-                facts = [vars(f) for f in batch.facts]
-                tx.run(query("write/facts"), {**base, "facts": facts}).consume()
-            if batch.entities:
-                entities = [vars(e) for e in batch.entities]
-                tx.run(query("write/entities"), {**base, "entities": entities}).consume()
-            if batch.about:
-                about = [{"fact_id": f, "key": k} for f, k in batch.about]
-                tx.run(query("write/about"), {**base, "about": about}).consume()
-            if batch.relations:
-                relations = [vars(r) for r in batch.relations]
-                tx.run(query("write/relations"), {**base, "relations": relations}).consume()
-
-        self.write(work)
+        self.write(lambda tx: apply_batch(tx, batch))
 
     def reset_scope(self, scope: Scope) -> int:
         """Delete every graphmem node of the scope; returns how many were deleted."""
@@ -147,36 +134,7 @@ class GraphStore:
             record = session.run(query("admin/reset_scope"), scope.params()).single()
         return int(record["deleted"]) if record else 0
 
-    # -- reads ----------------------------------------------------------------
-
-    def nearest_facts(
-        self, scope: Scope, embedding: list[float], k: int
-    ) -> list[tuple[str, float]]:
-        """The scope's k active facts most similar to the embedding, as (id, raw cosine).
-
-        Exact for every scope: small scopes are scanned; large ones use the vector
-        index with an over-fetch, and a scan when the over-fetch comes back short.
-        """
-        params = {**scope.params(), "embedding": embedding, "k": k}
-        size = self.read(
-            query("recall/scope_size"), {**scope.params(), "cap": EXACT_SCAN_MAX_FACTS + 1}
-        )
-        if size[0]["facts"] <= EXACT_SCAN_MAX_FACTS:
-            return self._scored(query("recall/fact_vector_exact"), params)
-        fetch_k = min(MAX_FETCH_K, max(k * 20, 200))
-        hits = self._scored(query("recall/fact_vector_index"), {**params, "fetch_k": fetch_k})
-        if len(hits) >= k:
-            return hits
-        return self._scored(query("recall/fact_vector_exact"), params)
-
-    def facts_by_id(self, scope: Scope, ids: Sequence[str]) -> list[dict[str, Any]]:
-        records = self.read(query("recall/facts_by_id"), {**scope.params(), "ids": list(ids)})
-        return [{**r["fact"], "entities": r["entities"]} for r in records]
-
     # -- plumbing -------------------------------------------------------------
-
-    def _scored(self, statement: str, params: dict[str, Any]) -> list[tuple[str, float]]:
-        return [(r["id"], float(r["score"])) for r in self.read(statement, params)]
 
     def read(self, statement: str, params: dict[str, Any]) -> list[neo4j.Record]:
         """Run one read statement (auto-retried by the driver), errors translated."""
@@ -190,6 +148,27 @@ class GraphStore:
         """Run `work` in one write transaction, retried by the driver on transient errors."""
         with translate_errors(), self._driver.session(database=self.database) as session:
             return session.execute_write(work)
+
+
+def apply_batch(tx: ManagedTransaction, batch: WriteBatch) -> None:
+    """Write a batch inside a caller's transaction (the write path adds its own steps)."""
+    base = {
+        "scope_key": batch.scope.key,
+        **batch.scope.params(),
+        "episode_id": batch.episode_id,
+    }
+    if batch.facts:
+        facts = [vars(f) for f in batch.facts]
+        tx.run(query("write/facts"), {**base, "facts": facts}).consume()
+    if batch.entities:
+        entities = [vars(e) for e in batch.entities]
+        tx.run(query("write/entities"), {**base, "entities": entities}).consume()
+    if batch.about:
+        about = [{"fact_id": f, "key": k} for f, k in batch.about]
+        tx.run(query("write/about"), {**base, "about": about}).consume()
+    if batch.relations:
+        relations = [vars(r) for r in batch.relations]
+        tx.run(query("write/relations"), {**base, "relations": relations}).consume()
 
 
 @contextmanager
@@ -209,3 +188,8 @@ def translate_errors(uri: str | None = None) -> Iterator[None]:
         ) from exc
     except (Neo4jError, DriverError) as exc:
         raise StoreError(f"Neo4j error: {exc}") from exc
+
+
+def native(value: Any) -> Any:
+    """A neo4j.time value as the Python datetime/date it stands for; anything else as is."""
+    return value.to_native() if hasattr(value, "to_native") else value

@@ -1,0 +1,204 @@
+"""Run the whole bench suite on one dedicated Neo4j and write bench/results/summary.json.
+
+    python bench/run_all.py [--heap 3g --pagecache 3g] [--scales 10000,100000,1000000]
+    python bench/run_all.py --summary-only     (rebuild summary.json + plots from results)
+
+Starts a Neo4j (graphmem.neo4j_server, launcher mode) in a temporary home on free ports,
+runs, in this order: cost_per_add.py, locomo_tracks.py, ingest.py, scale.py up to 100k,
+peers_mem0.py at 100k, scale.py on to the largest scale, plots.py; then writes
+summary.json with the headline figures, each next to its target, and stops the server.
+Every step's output is kept in bench/results/logs/<step>.log; a failed step is recorded in
+summary.json ("failed_steps") and the suite goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchlib import RESULTS, machine
+
+BENCH = Path(__file__).resolve().parent
+
+TARGETS = {
+    "search_p95_ms_100k": ("<=", 25),
+    "search_p95_ms_1m": ("<=", 50),
+    "speedup_vs_mem0_graph_search_100k": (">=", 20),
+    "recall_at10_vs_exact_small_tenant": (">=", 0.99),
+    "ingest_facts_per_s_precomputed": (">=", 2000),
+    "llm_calls_per_add": ("<=", 1.3),
+    "context_tokens_per_search_k10": ("<=", 1000),
+    "locomo_dev_r_all10_blended_overall": (">=", 0.60),
+    "locomo_dev_r_all10_blended_multihop": (">=", 0.30),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def step(name: str, argv: list[str], failed: list[str]) -> None:
+    """Run one bench script, its output teed to results/logs/<name>.log."""
+    logs = RESULTS / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    print(f"== {name}: {' '.join(argv)}", flush=True)
+    started = time.perf_counter()
+    with (logs / f"{name}.log").open("w") as log:
+        proc = subprocess.run([sys.executable, *argv], stdout=log, stderr=subprocess.STDOUT)
+    took = time.perf_counter() - started
+    print(f"   exit {proc.returncode} after {took:.0f} s", flush=True)
+    if proc.returncode != 0:
+        failed.append(name)
+
+
+def load(name: str) -> dict[str, Any]:
+    path = RESULTS / name
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def locomo_results() -> dict[str, Any]:
+    """Tracks from locomo_tracks.json and locomo_tracks_facts.json (a run of some tracks)."""
+    by_track: dict[str, Any] = {}
+    for name in ("locomo_tracks.json", "locomo_tracks_facts.json"):
+        for r in load(name).get("results", []):
+            by_track[r["track"]] = r
+    return {"results": list(by_track.values())}
+
+
+def at_scale(scale: dict[str, Any], target: int) -> dict[str, Any] | None:
+    for r in scale.get("results", []):
+        if r["target"] == target:
+            return r["measure"]
+    return None
+
+
+def headline() -> dict[str, Any]:
+    """The summary keys, from the JSON each script saved (None where a step is missing)."""
+    scale, peers = load("scale.json"), load("peers_search.json")
+    cost, ingest, locomo = (
+        load("cost_per_add.json"),
+        load("ingest.json"),
+        locomo_results(),
+    )
+    m100, m1m = at_scale(scale, 100_000), at_scale(scale, 1_000_000)
+    measured = [r["measure"] for r in scale.get("results", [])]
+    biggest = measured[-1] if measured else None
+    modes = {r["mode"]: r for r in ingest.get("results", [])}
+    graph = next((r for r in locomo.get("results", []) if r["track"] == "facts+graph"), None)
+    blended = graph["blended"] if graph else None
+    return {
+        "search_p95_ms_100k": m100["search_no_embedding"]["p95_ms"] if m100 else None,
+        "search_p95_ms_1m": m1m["search_no_embedding"]["p95_ms"] if m1m else None,
+        "recall_at10_vs_exact_small_tenant": biggest["recall_at10_small_tenant"]
+        if biggest
+        else None,
+        "speedup_vs_mem0_graph_search_100k": peers.get("speedup_p50_e2e"),
+        "ingest_facts_per_s_precomputed": modes.get("precomputed", {}).get("facts_per_s"),
+        "ingest_facts_per_s_local_embedder": modes.get("local", {}).get("facts_per_s"),
+        "llm_calls_per_add": cost.get("graphmem", {}).get("llm_calls_per_add"),
+        "mem0_llm_calls_per_add": cost.get("mem0", {}).get("llm_calls_per_add"),
+        "prompt_tokens_per_add": cost.get("graphmem", {}).get("prompt_tokens_per_add"),
+        "context_tokens_per_search_k10": blended["overall_1_4"]["context_tokens"]
+        if blended
+        else None,
+        "locomo_dev_r_all10_blended_overall": blended["overall_1_4"]["r_all10"]
+        if blended
+        else None,
+        "locomo_dev_r_all10_blended_multihop": blended["categories"]["multi-hop"]["r_all10"]
+        if blended
+        else None,
+        "locomo_dev_r_all10_vector_overall": graph["vector"]["overall_1_4"]["r_all10"]
+        if graph
+        else None,
+        "facts_measured_per_scale_step": {
+            str(r["target"]): r["facts"] for r in scale.get("results", [])
+        },
+        "speedup_vs_mem0_graph_search_measured_at_facts": peers.get("scale"),
+    }
+
+
+def verdicts(summary: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, (op, target) in TARGETS.items():
+        value = summary.get(key)
+        met = None if value is None else (value <= target if op == "<=" else value >= target)
+        out[key] = {"value": value, "target": f"{op} {target}", "met": met}
+    return out
+
+
+def write_summary(failed: list[str], server_note: str) -> dict[str, Any]:
+    summary = headline()
+    summary["machine"] = machine()
+    summary["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    summary["neo4j"] = server_note or load("scale.json").get("server", "")
+    summary["targets"] = verdicts(summary)
+    summary["failed_steps"] = failed
+    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary, indent=2))
+    return summary
+
+
+def run_suite(args: argparse.Namespace) -> tuple[list[str], str]:
+    from graphmem import neo4j_server
+
+    home = Path(tempfile.mkdtemp(prefix="graphmem-bench-"))
+    password = secrets.token_hex(8)
+    info = neo4j_server.start(
+        home / "neo4j",
+        bolt_port=free_port(),
+        http_port=free_port(),
+        password=password,
+        heap=args.heap,
+        pagecache=args.pagecache,
+        prefer_docker=False,
+    )
+    version = neo4j_server.NEO4J_VERSION
+    note = f"Neo4j {version} community, heap {args.heap}, pagecache {args.pagecache}"
+    conn = ["--neo4j-uri", info.uri, "--neo4j-password", password]
+    cache = ["--cache", str(args.cache)]
+    scales = [int(float(s)) for s in args.scales.split(",")]
+    small = [s for s in scales if s <= args.peer_scale]
+    large = [s for s in scales if s > args.peer_scale]
+    failed: list[str] = []
+    try:
+        step("cost_per_add", [str(BENCH / "cost_per_add.py"), *conn], failed)
+        step("locomo_tracks", [str(BENCH / "locomo_tracks.py"), *conn], failed)
+        step("ingest", [str(BENCH / "ingest.py"), *conn, *cache], failed)
+        scale = [str(BENCH / "scale.py"), *conn, *cache, "--server-note", note]
+        step("scale_small", [*scale, "--scales", ",".join(map(str, small))], failed)
+        peers = [str(BENCH / "peers_mem0.py"), *conn, *cache, "--scale", str(args.peer_scale)]
+        step("peers_mem0", peers, failed)
+        if large:
+            resume = ["--resume", "--scales", ",".join(map(str, large))]
+            step("scale_large", [*scale, *resume], failed)
+    finally:
+        neo4j_server.stop(home / "neo4j")
+    return failed, note
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--heap", default="3g")
+    parser.add_argument("--pagecache", default="3g")
+    parser.add_argument("--scales", default="10000,100000,1000000")
+    parser.add_argument("--peer-scale", type=int, default=100_000)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/graphmem-bench-cache"))
+    parser.add_argument("--summary-only", action="store_true")
+    args = parser.parse_args()
+    failed, note = ([], "") if args.summary_only else run_suite(args)
+    subprocess.run([sys.executable, str(BENCH / "plots.py")], check=False)
+    write_summary(failed, note)
+
+
+if __name__ == "__main__":
+    main()

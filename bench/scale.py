@@ -1,0 +1,493 @@
+"""Recall latency at 10k / 100k / 1M facts over 1,000 users, small-tenant recall@10 vs exact.
+
+One Neo4j, filled step by step (10k, then up to 100k, then up to 1M) through graphmem's own
+write path (writer.build_batch + GraphStore.write_batch: the UNWIND batches add() uses, one
+transaction per batch of up to --batch facts of one user). Facts per user follow a Zipf(1)
+law over 1,000 users (the biggest tenant holds ~13% of the facts, the smallest a handful),
+plus one small tenant of 200 facts loaded first ("tenant-small").
+
+Vectors: fact texts come from a pool of 15,000 distinct generated sentences whose real
+all-MiniLM-L6-v2 embeddings are computed once (cached under --cache); each user holds the
+pool in its own random order, so up to 15,000 facts per user carry real embeddings (every
+fact at 10k and 100k). A user holding more (only the 8 biggest tenants, only at 1M: ~243k of
+the 1M facts) gets variants of pool sentences whose vectors are synthetic: the sentence's
+real vector plus Gaussian noise (sigma 0.01 per dimension), re-normalised. Queries and
+entity names are real embeddings.
+
+At each scale, for 20 users spread over the size range (log-spaced ranks) plus the small
+tenant, --per-user questions each, after one warm-up pass:
+
+- graphmem search() (blended, top_k=10) with the query vector precomputed: latency without
+  the embedding (Python pipeline + every Neo4j round trip it makes);
+- graphmem search() end to end, embedding the query with the local ONNX model;
+- the brute-force scan mem0 and Graphiti run: one Cypher statement computing
+  vector.similarity.cosine over every fact of the user, ORDER BY, LIMIT 10 (no graph);
+- recall@10 of graphmem's vector channel (RecallReads.nearest_facts) against that exact scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+import uuid
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from benchlib import (
+    RESULTS,
+    SEED,
+    FactSpec,
+    LookupEmbedder,
+    Timings,
+    embed_cached,
+    entity_names,
+    fact_pool,
+    local_embedder,
+    machine,
+    markdown_table,
+    query_for,
+    save_json,
+    save_markdown,
+    zipf_sizes,
+)
+
+from graphmem import context
+from graphmem.memory import Memory
+from graphmem.models import Scope
+from graphmem.store.neo4j import GraphStore, WriteBatch
+from graphmem.store.recall_reads import RecallReads
+from graphmem.writer import NewEntity, NewFact, NewRelation, build_batch
+
+POOL_SIZE = 15_000
+SMALL_TENANT = "tenant-small"
+SMALL_TENANT_FACTS = 200
+SAMPLED_RANKS = (1, 2, 3, 4, 6, 8, 11, 16, 22, 32, 45, 64, 90, 128, 181, 256, 362, 512, 724, 1000)
+NOISE_SIGMA = 0.01
+
+SCAN = """
+MATCH (f:Fact) WHERE f.user_id = $user_id AND f.status = 'active'
+WITH f, vector.similarity.cosine(f.embedding, $embedding) AS similarity
+ORDER BY similarity DESC LIMIT $k
+RETURN f.id AS id, similarity
+"""
+
+
+class Corpus:
+    """The deterministic data set: pool texts, their vectors, entity vectors, query vectors."""
+
+    def __init__(self, cache: Path) -> None:
+        self.pool = fact_pool(POOL_SIZE)
+        self.pool_vectors = embed_cached([s.text for s in self.pool], cache / "pool.npy")
+        names = entity_names()
+        self.entity_vectors = dict(
+            zip(names, embed_cached(names, cache / "entities.npy").tolist(), strict=True)
+        )
+        self.queries = sorted({query_for(s) for s in self.pool})
+        vectors = embed_cached(self.queries, cache / "queries.npy")
+        self.query_vectors = dict(zip(self.queries, vectors.tolist(), strict=True))
+        self._orders: dict[str, np.ndarray] = {}
+
+    def order(self, user: str) -> np.ndarray:
+        """The user's facts are the pool in this user's own random order."""
+        if user not in self._orders:
+            rng = np.random.default_rng(zlib.crc32(f"{SEED}:{user}".encode()))
+            self._orders[user] = rng.permutation(POOL_SIZE)
+        return self._orders[user]
+
+    def fact(self, user: str, index: int) -> tuple[FactSpec, list[float], bool]:
+        """The user's index-th fact: spec, vector, and whether the vector is synthetic."""
+        spec = self.pool[int(self.order(user)[index % POOL_SIZE])]
+        vector = self.pool_vectors[int(self.order(user)[index % POOL_SIZE])]
+        if index < POOL_SIZE:
+            return spec, vector.tolist(), False
+        rng = np.random.default_rng(index)
+        noisy = vector + rng.normal(0, NOISE_SIGMA, vector.shape).astype(np.float32)
+        text = f"{spec.text[:-1]} (note {index // POOL_SIZE})."
+        variant = FactSpec(text, spec.person, spec.thing, spec.relation, spec.place)
+        return variant, (noisy / np.linalg.norm(noisy)).tolist(), True
+
+
+def user_name(rank: int) -> str:
+    return f"u{rank:04d}"
+
+
+# -- loading -------------------------------------------------------------------------------
+
+
+def new_fact(spec: FactSpec, vector: list[float]) -> NewFact:
+    names = [spec.person, spec.thing] + ([spec.place] if spec.place else [])
+    relations = [NewRelation(spec.person, spec.relation, spec.thing)]
+    if spec.place:
+        relations.append(NewRelation(spec.person, "SPENDS_TIME_IN", spec.place))
+    return NewFact(
+        text=spec.text,
+        embedding=vector,
+        entities=names,
+        relations=relations,
+        model="all-MiniLM-L6-v2",
+    )
+
+
+def entities_for(corpus: Corpus, specs: Sequence[FactSpec]) -> list[NewEntity]:
+    found: dict[str, NewEntity] = {}
+    for spec in specs:
+        kinds = [(spec.person, "Person"), (spec.thing, "Thing")]
+        kinds += [(spec.place, "Place")] if spec.place else []
+        for name, kind in kinds:
+            found.setdefault(name, NewEntity(name, kind, corpus.entity_vectors[name]))
+    return list(found.values())
+
+
+BULK_SCOPES = """
+UNWIND $scopes AS s
+MERGE (sc:Scope {key: s.scope_key})
+  ON CREATE SET sc.user_id = s.user_id, sc.created_at = datetime()
+CREATE (ep:Episode {id: s.episode_id, scope_key: s.scope_key, user_id: s.user_id,
+                    messages: '[]', status: 'stored', infer: false,
+                    created_at: datetime(), updated_at: datetime()})
+"""
+BULK_ENTITIES = """
+UNWIND $entities AS row
+MERGE (e:Entity {scope_key: row.scope_key, key: row.key})
+  ON CREATE SET e.id = row.id, e.name = row.name, e.type = row.type, e.user_id = row.user_id,
+                e.created_at = datetime(), e.mentions = 0, e:$(row.type)
+SET e.mentions = e.mentions + row.mentions, e.updated_at = datetime()
+WITH e, row WHERE row.embedding IS NOT NULL
+CALL db.create.setNodeVectorProperty(e, 'embedding', row.embedding)
+"""
+BULK_FACTS = """
+UNWIND $facts AS row
+MATCH (ep:Episode {id: row.episode_id})
+CREATE (f:Fact {id: row.id})
+SET f += row.props, f.created_at = datetime(), f.updated_at = datetime(), f.mentions = 1
+WITH f, row, ep
+CALL db.create.setNodeVectorProperty(f, 'embedding', row.embedding)
+CREATE (f)-[:FROM]->(ep)
+"""
+BULK_ABOUT = """
+UNWIND $about AS row
+MATCH (f:Fact {id: row.fact_id})
+MATCH (e:Entity {scope_key: row.scope_key, key: row.key})
+CREATE (f)-[:ABOUT]->(e)
+"""
+BULK_RELATIONS = """
+UNWIND $relations AS row
+MATCH (s:Entity {scope_key: row.scope_key, key: row.source_key})
+MATCH (t:Entity {scope_key: row.scope_key, key: row.target_key})
+CREATE (s)-[r:$(row.type) {fact_id: row.fact_id}]->(t)
+SET r.episode_id = row.episode_id, r.created_at = datetime()
+"""
+
+
+class BulkWriter:
+    """Writes many users' facts per transaction, in the shape graphmem's write path gives them.
+
+    Rows come from graphmem.writer.build_batch (same ids, properties, sanitised types); the
+    statements are cypher/write/*.cypher with the scope moved into each row and MERGE on fact
+    ids replaced by CREATE (the data is new by construction), so one transaction can carry
+    thousands of facts of hundreds of users. Entity vectors are sent once per entity.
+    """
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.known_entities: set[tuple[str, str]] = set()
+        self.pending: dict[str, list[Any]] = {}
+        self.size = 0
+
+    def add(self, batch: WriteBatch) -> None:
+        key, user = batch.scope.key, batch.scope.user_id
+        base = {"scope_key": key, "user_id": user, "episode_id": batch.episode_id}
+        self.pending.setdefault("scopes", []).append(base)
+        for e in batch.entities:
+            new = (key, e.key) not in self.known_entities
+            self.known_entities.add((key, e.key))
+            row = {**vars(e), **base, "mentions": 1, "embedding": e.embedding if new else None}
+            self.pending.setdefault("entities", []).append(row)
+        for f in batch.facts:
+            self.pending.setdefault("facts", []).append({**vars(f), **base})
+        for fact_id, ent in batch.about:
+            self.pending.setdefault("about", []).append({"fact_id": fact_id, "key": ent, **base})
+        for r in batch.relations:
+            row = {**vars(r), **base}
+            self.pending.setdefault("relations", []).append(row)
+        self.size += len(batch.facts)
+
+    def flush(self) -> None:
+        if not self.size:
+            return
+        rows = self.pending
+        statements = (
+            (BULK_SCOPES, "scopes"),
+            (BULK_ENTITIES, "entities"),
+            (BULK_FACTS, "facts"),
+            (BULK_ABOUT, "about"),
+            (BULK_RELATIONS, "relations"),
+        )
+
+        def work(tx: Any) -> None:
+            for statement, name in statements:
+                if rows.get(name):
+                    tx.run(statement, {name: rows[name]}).consume()
+
+        self.store.write(work)
+        self.pending, self.size = {}, 0
+
+
+def user_batch(corpus: Corpus, user: str, start: int, end: int) -> tuple[WriteBatch, int]:
+    """The user's facts [start, end) as one WriteBatch (own episode); and how many synthetic."""
+    scope = Scope(user_id=user)
+    rows = [corpus.fact(user, i) for i in range(start, end)]
+    facts = [new_fact(spec, vec) for spec, vec, _ in rows]
+    entities = entities_for(corpus, [spec for spec, _, _ in rows])
+    batch = build_batch(scope, str(uuid.uuid4()), facts, entities)
+    return batch, sum(1 for _, _, s in rows if s)
+
+
+def load_to(
+    writer: BulkWriter,
+    corpus: Corpus,
+    total: int,
+    users: int,
+    loaded: dict[str, int],
+    chunk: int,
+    deadline: float,
+) -> dict[str, Any]:
+    """Bring every user up to its Zipf share of `total` facts, in transactions of ~`chunk`
+    facts, smallest users first, until `deadline` (time.time()); returns load statistics."""
+    targets = {user_name(r): n for r, n in enumerate(zipf_sizes(total, users), start=1)}
+    targets.setdefault(SMALL_TENANT, max(loaded.get(SMALL_TENANT, 0), SMALL_TENANT_FACTS))
+    started, written, synthetic = time.perf_counter(), 0, 0
+    for user in sorted(targets, key=lambda u: targets[u]):
+        while loaded.get(user, 0) < targets[user]:
+            if time.time() > deadline:
+                break
+            lo = loaded.get(user, 0)
+            hi = min(targets[user], lo + chunk - writer.size)
+            batch, synth = user_batch(corpus, user, lo, hi)
+            writer.add(batch)
+            written, synthetic, loaded[user] = written + hi - lo, synthetic + synth, hi
+            if writer.size >= chunk:
+                writer.flush()
+    writer.flush()
+    seconds = time.perf_counter() - started
+    return {
+        "facts_written": written,
+        "seconds": round(seconds, 1),
+        "facts_per_s": round(written / seconds, 1) if seconds else None,
+        "synthetic_vectors": synthetic,
+        "reached_target": all(loaded.get(u, 0) >= n for u, n in targets.items()),
+    }
+
+
+# -- measuring -----------------------------------------------------------------------------
+
+
+def questions(corpus: Corpus, loaded: dict[str, int], per_user: int) -> list[tuple[str, str]]:
+    """(user, question) pairs: per_user questions about facts each sampled user holds."""
+    users = [user_name(r) for r in SAMPLED_RANKS] + [SMALL_TENANT]
+    rng = np.random.default_rng(SEED)
+    out = []
+    for user in users:
+        held = min(loaded[user], POOL_SIZE)
+        for i in rng.choice(held, size=min(per_user, held), replace=False):
+            out.append((user, query_for(corpus.fact(user, int(i))[0])))
+    return out
+
+
+def scan(store: GraphStore, user: str, vector: list[float], k: int = 10) -> list[str]:
+    rows = store.read(SCAN, {"user_id": user, "embedding": vector, "k": k})
+    return [r["id"] for r in rows]
+
+
+def measure(
+    memory: Memory, e2e: Memory, corpus: Corpus, asked: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """Latency of search() without / with the embedding and of the scan; recall@10."""
+    reads = RecallReads(memory.store)
+    for user, q in asked:  # warm-up: page cache, query plans
+        memory.search(q, user_id=user)
+        scan(memory.store, user, corpus.query_vectors[q])
+    e2e.search(asked[0][1], user_id=asked[0][0])  # the ONNX session
+    load_before = os.getloadavg()
+    server, full, brute, small = Timings(), Timings(), Timings(), Timings()
+    recalls: dict[str, list[float]] = {}
+    tokens: list[int] = []
+    for user, q in asked:
+        vector = corpus.query_vectors[q]
+        out = server.time(lambda u=user, q=q: memory.search(q, user_id=u))
+        if user == SMALL_TENANT:
+            small.samples.append(server.samples[-1])
+        tokens.append(context.estimate_tokens(out["context"]))
+        full.time(lambda u=user, q=q: e2e.search(q, user_id=u))
+        exact = brute.time(lambda u=user, v=vector: scan(memory.store, u, v))
+        got = [h.id for h in reads.nearest_facts(Scope(user_id=user), vector, 10)]
+        recalls.setdefault(user, []).append(len(set(got) & set(exact)) / max(len(exact), 1))
+    return {
+        "search_no_embedding": server.summary(),
+        "search_end_to_end": full.summary(),
+        "brute_force_scan": brute.summary(),
+        "small_tenant_search_no_embedding": small.summary(),
+        "recall_at10_small_tenant": round(float(np.mean(recalls[SMALL_TENANT])), 4),
+        "recall_at10_all_sampled": round(
+            float(np.mean([x for v in recalls.values() for x in v])), 4
+        ),
+        "recall_at10_biggest_tenant": round(float(np.mean(recalls[user_name(1)])), 4),
+        "context_tokens_k10_median": int(np.median(tokens)),
+        "context_tokens_k10_max": int(max(tokens)),
+        "queries": len(asked),
+        "load_average_1m_before_after": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
+    }
+
+
+# -- main ----------------------------------------------------------------------------------
+
+
+def rows_for(results: list[dict[str, Any]]) -> list[list[Any]]:
+    rows = []
+    for r in results:
+        m, s, e, b = (
+            r["measure"],
+            r["measure"]["search_no_embedding"],
+            r["measure"]["search_end_to_end"],
+            r["measure"]["brute_force_scan"],
+        )
+        rows.append(
+            [
+                r["facts"],
+                s["p50_ms"],
+                s["p95_ms"],
+                s["p99_ms"],
+                e["p50_ms"],
+                e["p95_ms"],
+                e["p99_ms"],
+                b["p50_ms"],
+                b["p95_ms"],
+                m["small_tenant_search_no_embedding"]["p95_ms"],
+                m["recall_at10_small_tenant"],
+                m["recall_at10_biggest_tenant"],
+                m["context_tokens_k10_median"],
+            ]
+        )
+    return rows
+
+
+HEADERS = (
+    "facts",
+    "search p50",
+    "p95",
+    "p99",
+    "e2e p50",
+    "e2e p95",
+    "e2e p99",
+    "scan p50",
+    "scan p95",
+    "small-tenant p95",
+    "recall@10 small",
+    "recall@10 biggest",
+    "ctx tokens k10",
+)
+
+
+def fact_count(store: GraphStore) -> int:
+    """Facts in the whole database (other benches may share the server)."""
+    return int(store.read("MATCH (f:Fact) RETURN count(f) AS n", {})[0]["n"])
+
+
+def fresh(store: GraphStore) -> bool:
+    """No scale data yet (the small tenant is written first)."""
+    found = store.read("MATCH (f:Fact {user_id: $u}) RETURN count(f) AS n", {"u": SMALL_TENANT})
+    return int(found[0]["n"]) == 0
+
+
+HELD = """
+MATCH (f:Fact) WHERE f.user_id =~ 'u[0-9]{4}' OR f.user_id = $small
+RETURN f.user_id AS user, count(f) AS n
+"""
+
+
+def resume(store: GraphStore, resume: bool, redo: Sequence[int]) -> tuple[dict[str, int], list]:
+    """Per-user counts already written (read from the database when resuming) and the earlier
+    results worth keeping (those of scales not measured again)."""
+    if not resume:
+        if not fresh(store):
+            raise SystemExit("scale data is already there: use --resume or a fresh server")
+        return {}, []
+    loaded = {r["user"]: int(r["n"]) for r in store.read(HELD, {"small": SMALL_TENANT})}
+    earlier = RESULTS / "scale.json"
+    results = json.loads(earlier.read_text())["results"] if earlier.exists() else []
+    return loaded, [r for r in results if r["target"] not in redo]
+
+
+def iter_scales(text: str) -> Iterator[int]:
+    for part in text.split(","):
+        yield int(float(part))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--neo4j-uri", default="bolt://127.0.0.1:7687")
+    parser.add_argument("--neo4j-password", default="graphmem-local")
+    parser.add_argument("--scales", default="10000,100000,1000000")
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--per-user", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=2000, help="facts per transaction")
+    parser.add_argument(
+        "--load-budget-s",
+        type=float,
+        default=1e9,
+        help="stop loading after this many seconds and measure the scale reached",
+    )
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/graphmem-bench-cache"))
+    parser.add_argument("--server-note", default="", help="heap/pagecache used, for the record")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the facts an earlier run wrote (counts read from the database)",
+    )
+    args = parser.parse_args()
+    corpus = Corpus(args.cache)
+    lookup = LookupEmbedder(dict(corpus.query_vectors), fallback=None)
+    conn = {"neo4j_uri": args.neo4j_uri, "neo4j_password": args.neo4j_password}
+    memory = Memory(embedder=lookup, **conn)
+    e2e = Memory(embedder=local_embedder(), store=memory.store, **conn)
+    loaded, results = resume(memory.store, args.resume, list(iter_scales(args.scales)))
+    writer = BulkWriter(memory.store)
+    deadline = time.time() + args.load_budget_s
+    for total in iter_scales(args.scales):
+        load = load_to(writer, corpus, total, args.users, loaded, args.batch, deadline)
+        print(f"loaded to {total:,}: {load}", flush=True)
+        m = measure(memory, e2e, corpus, questions(corpus, loaded, args.per_user))
+        results.append(
+            {
+                "facts": sum(loaded.values()),
+                "facts_in_database": fact_count(memory.store),
+                "target": total,
+                "load": load,
+                "measure": m,
+            }
+        )
+        table = markdown_table(HEADERS, rows_for(results))
+        print(table, flush=True)
+        payload = {
+            "machine": machine(),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "server": args.server_note,
+            "users": args.users,
+            "results": results,
+        }
+        save_json("scale.json", payload)
+        save_markdown(
+            "scale.md",
+            "Recall latency at scale (ms)",
+            f"{machine()}\n\nNeo4j: {args.server_note}\n\n{table}\n",
+        )
+    memory.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+// For each entity, its visible facts nearest the query (at most $per_entity), under the
+// caller's filter: the facts the graph walk brings into the candidate set.
+UNWIND $entity_ids AS entity_id
+MATCH (e:Entity {id: entity_id})
+WHERE ($user_id IS NULL OR e.user_id = $user_id)
+  AND ($agent_id IS NULL OR e.agent_id = $agent_id)
+  AND ($run_id IS NULL OR e.run_id = $run_id)
+CALL (e) {
+  MATCH (f:Fact)-[:ABOUT]->(e)
+  WHERE f.scope_key = e.scope_key AND f.status IN $statuses
+    AND ($as_of IS NULL OR f.valid_from IS NULL OR datetime({datetime: f.valid_from}) <= $as_of)
+    AND ($valid_after IS NULL OR f.valid_to IS NULL
+         OR datetime({datetime: f.valid_to}) > $valid_after)
+    AND true /*graphmem:filter*/
+  WITH f, vector.similarity.cosine(f.embedding, $embedding) AS similarity
+  ORDER BY similarity DESC
+  LIMIT $per_entity
+  RETURN f, similarity
+}
+RETURN e.id AS entity_id, f.id AS fact_id, 2 * similarity - 1 AS score,
+       [(f)-[:ABOUT]->(x:Entity) | x.id] AS entity_ids

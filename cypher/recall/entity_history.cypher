@@ -1,0 +1,21 @@
+// The timeline of one entity in a scope: every fact about it (any status) and every
+// relation touching it, with validity and invalidation times, oldest first.
+MATCH (s:Scope)
+WHERE ($user_id IS NULL OR s.user_id = $user_id)
+  AND ($agent_id IS NULL OR s.agent_id = $agent_id)
+  AND ($run_id IS NULL OR s.run_id = $run_id)
+MATCH (e:Entity {scope_key: s.key, key: $key})
+CALL (e) {
+  MATCH (f:Fact)-[:ABOUT]->(e)
+  WITH f ORDER BY datetime({datetime: coalesce(f.valid_from, f.created_at)}), f.created_at
+  RETURN collect(f {.*, embedding: null}) AS facts
+}
+CALL (e) {
+  MATCH (e)-[r]-(other:Entity)
+  WITH r, startNode(r) AS a, endNode(r) AS b
+  ORDER BY datetime({datetime: coalesce(r.valid_from, r.created_at)}), r.created_at
+  RETURN collect({source: a.name, relation: type(r), target: b.name, fact_id: r.fact_id,
+                  valid_from: r.valid_from, valid_to: r.valid_to,
+                  created_at: r.created_at, invalidated_at: r.invalidated_at}) AS relations
+}
+RETURN e {.*, embedding: null} AS entity, facts, relations

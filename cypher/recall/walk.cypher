@@ -1,0 +1,48 @@
+// The 1-2 hop neighbourhood of the seed entities over relations valid in the read's
+// window: at most $degree_cap neighbours per node, preferring relations whose type shares
+// a word with the query ($words, lower case), then the most mentioned neighbours.
+// $as_of / $valid_after bound the validity interval; $include_invalidated admits
+// relations a later fact superseded (history and as_of reads).
+UNWIND $seed_ids AS seed_id
+MATCH (a:Entity {id: seed_id})
+WHERE ($user_id IS NULL OR a.user_id = $user_id)
+  AND ($agent_id IS NULL OR a.agent_id = $agent_id)
+  AND ($run_id IS NULL OR a.run_id = $run_id)
+CALL (a) {
+  MATCH (a)-[r]-(b:Entity)
+  WHERE b.scope_key = a.scope_key
+    AND ($include_invalidated OR r.invalidated_at IS NULL)
+    AND ($as_of IS NULL OR r.valid_from IS NULL OR datetime({datetime: r.valid_from}) <= $as_of)
+    AND ($valid_after IS NULL OR r.valid_to IS NULL
+         OR datetime({datetime: r.valid_to}) > $valid_after)
+  WITH r, b, any(w IN split(toLower(type(r)), '_') WHERE w IN $words) AS asked
+  ORDER BY asked DESC, b.mentions DESC
+  LIMIT $degree_cap
+  RETURN r, b, 1 AS hop
+  UNION
+  MATCH (a)-[r0]-(m:Entity)
+  WHERE m.scope_key = a.scope_key
+    AND ($include_invalidated OR r0.invalidated_at IS NULL)
+    AND ($as_of IS NULL OR r0.valid_from IS NULL OR datetime({datetime: r0.valid_from}) <= $as_of)
+    AND ($valid_after IS NULL OR r0.valid_to IS NULL
+         OR datetime({datetime: r0.valid_to}) > $valid_after)
+  WITH m, any(w IN split(toLower(type(r0)), '_') WHERE w IN $words) AS asked
+  ORDER BY asked DESC, m.mentions DESC
+  LIMIT $degree_cap
+  CALL (m) {
+    MATCH (m)-[r]-(b:Entity)
+    WHERE b.scope_key = m.scope_key
+      AND ($include_invalidated OR r.invalidated_at IS NULL)
+      AND ($as_of IS NULL OR r.valid_from IS NULL OR datetime({datetime: r.valid_from}) <= $as_of)
+      AND ($valid_after IS NULL OR r.valid_to IS NULL
+           OR datetime({datetime: r.valid_to}) > $valid_after)
+    WITH r, b, any(w IN split(toLower(type(r)), '_') WHERE w IN $words) AS asked
+    ORDER BY asked DESC, b.mentions DESC
+    LIMIT $degree_cap
+    RETURN r, b
+  }
+  WITH r, b WHERE b <> a
+  RETURN r, b, 2 AS hop
+}
+RETURN DISTINCT startNode(r).id AS source_id, type(r) AS relation, endNode(r).id AS target_id,
+       r.fact_id AS fact_id, b.id AS reached_id, b.name AS reached_name, hop

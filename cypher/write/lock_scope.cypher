@@ -1,0 +1,10 @@
+// Serialise the writers of one scope: the write lock this takes on the Scope node is held
+// until the transaction ends. Returns which of $hashes another writer has meanwhile stored
+// as an active fact of the scope (facts of this same episode excepted: a retry is not a race).
+MATCH (s:Scope {key: $scope_key})
+SET s.writes = coalesce(s.writes, 0) + 1
+WITH s
+UNWIND $hashes AS hash
+OPTIONAL MATCH (f:Fact {scope_key: $scope_key, content_hash: hash})
+WHERE f.status = 'active' AND NOT (f)-[:FROM]->(:Episode {id: $episode_id})
+RETURN collect(DISTINCT f.content_hash) AS taken

@@ -1,0 +1,24 @@
+// A new fact replaces old ones; nothing is deleted. The old fact becomes superseded and the
+// new one points back with SUPERSEDES. For a contradiction (row.close) the old fact and its
+// relations also end: valid_to = row.at (when the new state began). Relations resting on the
+// old fact are marked invalidated_at either way, so walks of current relations skip them.
+// $scope_key, $rows: [{new_id, old_id, event, close, at}]
+UNWIND $rows AS row
+MATCH (new:Fact {id: row.new_id, scope_key: $scope_key})
+MATCH (old:Fact {id: row.old_id, scope_key: $scope_key})
+WHERE old.status = 'active' AND old <> new
+SET old.status = 'superseded', old.superseded_by = new.id, old.updated_at = datetime(),
+    old.invalidated_at = datetime(),
+    old.valid_to = CASE WHEN row.close THEN coalesce(old.valid_to, row.at) ELSE old.valid_to END
+MERGE (new)-[s:SUPERSEDES]->(old)
+  ON CREATE SET s.event = row.event, s.created_at = datetime()
+WITH DISTINCT old, row
+CALL (old, row) {
+  MATCH (old)-[:ABOUT]->(:Entity)-[r]-(:Entity)
+  WHERE r.fact_id = old.id
+  WITH DISTINCT r
+  SET r.invalidated_at = coalesce(r.invalidated_at, datetime()),
+      r.valid_to = CASE WHEN row.close THEN coalesce(r.valid_to, row.at) ELSE r.valid_to END
+  RETURN count(r) AS closed
+}
+RETURN old.id AS id, closed

@@ -1,0 +1,7 @@
+// A caller's edit of a fact's text: new text, hash and embedding; entities and relations stay.
+// $id, $text, $content_hash, $embedding (the caller confined $id to the scope)
+MATCH (f:Fact {id: $id})
+SET f.text = $text, f.content_hash = $content_hash, f.updated_at = datetime()
+WITH f
+CALL db.create.setNodeVectorProperty(f, 'embedding', $embedding)
+RETURN f.id AS id

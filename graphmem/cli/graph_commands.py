@@ -1,0 +1,355 @@
+"""`graphmem history|entities|relations|import|export`: the graph as people read it."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import click
+import networkx as nx
+
+from graphmem.cli.common import (
+    NotFound,
+    cli_errors,
+    emit_json,
+    emit_lines,
+    json_options,
+    open_memory,
+    scope_options,
+    status,
+)
+from graphmem.cli.tables import day, echo_table
+from graphmem.errors import GraphMemError, InputError
+from graphmem.memory import Memory
+
+TIMELINE_COLUMNS = (
+    ("when", "valid_from -> valid_to"),
+    ("relation", "relation"),
+    ("other", "other end"),
+    ("state", "state"),
+    ("fact", "source fact"),
+)
+ENTITY_COLUMNS = (
+    ("name", "name"),
+    ("type", "type"),
+    ("mentions", "mentions"),
+    ("facts", "facts"),
+    ("relations", "relations"),
+    ("id", "id"),
+)
+RELATION_COLUMNS = (
+    ("source", "source"),
+    ("relation", "relation"),
+    ("target", "target"),
+    ("when", "valid_from -> valid_to"),
+    ("fact", "source fact"),
+)
+SCOPE_KEYS = ("user_id", "agent_id", "run_id")
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+# -- history ------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("entity")
+@scope_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def history(
+    entity: str, user_id: str | None, agent_id: str | None, run_id: str | None, as_json: bool
+) -> None:
+    """The timeline of ENTITY: its relations with validity, and the facts they rest on."""
+    with cli_errors(), open_memory() as memory:
+        found = memory.entity_history(entity, user_id=user_id, agent_id=agent_id, run_id=run_id)
+    if found is None:
+        raise NotFound(f"no entity named {entity!r} in that scope")
+    if as_json:
+        emit_json(found)
+        return
+    name = found["entity"]["name"]
+    click.echo(f"{name} ({found['entity'].get('type', 'Thing')})")
+    texts = {f["id"]: f["memory"] for f in found["facts"]}
+    rows = [timeline_row(name, r, texts) for r in found["relations"]]
+    if rows:
+        echo_table(rows, TIMELINE_COLUMNS)
+    backing = {r["fact_id"] for r in found["relations"]}
+    other_facts = [f for f in found["facts"] if f["id"] not in backing]
+    if other_facts:
+        click.echo("\nother facts:")
+        for fact in other_facts:
+            when = day(fact.get("valid_from") or fact.get("created_at"))
+            click.echo(f"  {when}  [{fact['status']}] {fact['memory']}")
+
+
+def timeline_row(name: str, rel: Mapping[str, Any], texts: Mapping[str, str]) -> dict[str, Any]:
+    """One relation of the entity as a table row, the arrow showing its direction."""
+    outgoing = rel["source"] == name
+    if rel.get("valid_to"):
+        state = "ended"
+    elif rel.get("invalidated_at"):
+        state = "superseded"
+    else:
+        state = "current"
+    return {
+        "when": validity(rel),
+        "relation": f"{rel['relation']} ->" if outgoing else f"<- {rel['relation']}",
+        "other": rel["target"] if outgoing else rel["source"],
+        "state": state,
+        "fact": texts.get(rel["fact_id"], rel["fact_id"]),
+    }
+
+
+def validity(rel: Mapping[str, Any]) -> str:
+    """valid_from -> valid_to as dates; a relation without valid_from counts from when it was
+    recorded, one without valid_to holds until "now"."""
+    start = day(rel.get("valid_from") or rel.get("created_at"))
+    return f"{start} -> {day(rel['valid_to']) if rel.get('valid_to') else 'now'}"
+
+
+# -- listings -----------------------------------------------------------------
+
+
+@click.command()
+@scope_options
+@click.option("--type", "entity_type", help="Only entities of this type (e.g. Person).")
+@click.option("--limit", default=100, show_default=True, help="At most this many.")
+@click.option("--offset", default=0, show_default=True, help="Skip this many first.")
+@json_options
+def entities(
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    entity_type: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+    nl: bool,
+) -> None:
+    """List the scope's entities, most mentioned first."""
+    with cli_errors(), open_memory() as memory:
+        found = memory.entities(
+            user_id=user_id,
+            agent_id=agent_id,
+            run_id=run_id,
+            type=entity_type,
+            limit=limit,
+            offset=offset,
+        )
+    _emit_listing(found, ENTITY_COLUMNS, as_json=as_json, nl=nl, empty="no entities found")
+
+
+@click.command()
+@scope_options
+@click.option("--entity", help="Only relations touching this entity.")
+@click.option("--type", "relation_type", help="Only relations of this type (e.g. LIVES_IN).")
+@click.option("--all", "include_invalidated", is_flag=True, help="Include superseded relations.")
+@click.option("--limit", default=100, show_default=True, help="At most this many.")
+@click.option("--offset", default=0, show_default=True, help="Skip this many first.")
+@json_options
+def relations(
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    entity: str | None,
+    relation_type: str | None,
+    include_invalidated: bool,
+    limit: int,
+    offset: int,
+    as_json: bool,
+    nl: bool,
+) -> None:
+    """List the scope's relations between entities, with the fact each rests on."""
+    with cli_errors(), open_memory() as memory:
+        found = memory.relations(
+            user_id=user_id,
+            agent_id=agent_id,
+            run_id=run_id,
+            entity=entity,
+            type=relation_type,
+            include_invalidated=include_invalidated,
+            limit=limit,
+            offset=offset,
+        )
+    if as_json or nl:
+        _emit_listing(found, RELATION_COLUMNS, as_json=as_json, nl=nl, empty="")
+        return
+    rows = [{**r, "when": validity(r)} for r in found]
+    _emit_listing(rows, RELATION_COLUMNS, as_json=False, nl=False, empty="no relations found")
+
+
+def _emit_listing(
+    found: list[dict[str, Any]],
+    columns: tuple[tuple[str, str], ...],
+    *,
+    as_json: bool,
+    nl: bool,
+    empty: str,
+) -> None:
+    if as_json:
+        emit_json(found)
+    elif nl:
+        emit_lines(found)
+    elif not found:
+        status(empty)
+    else:
+        echo_table(found, columns)
+
+
+# -- import -------------------------------------------------------------------
+
+
+@click.command("import")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+@scope_options
+@click.option("--no-infer", is_flag=True, help="Store messages as facts as they are (no LLM).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+def import_command(
+    source: IO[str],
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    no_infer: bool,
+    as_json: bool,
+) -> None:
+    """Import conversations from SOURCE, a JSONL file (`-` for stdin), one per line.
+
+    A line is a list of messages, or an object with "messages" (or pre-extracted "facts"),
+    and optionally "user_id", "agent_id", "run_id", "metadata", "timestamp". Scope ids on
+    a line win over --user/--agent/--run. Bad lines are reported and skipped (exit 1).
+    """
+    default_scope = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
+    lines = source.readlines()
+    summary = {"lines": len(lines), "imported": 0, "failed": 0, "memories": 0}
+    with cli_errors(), open_memory() as memory:
+        bar = click.progressbar(
+            lines, label="importing", file=sys.stderr, show_pos=True, item_show_func=None
+        )
+        with bar:
+            for number, line in enumerate(bar, 1):
+                if not line.strip():
+                    summary["lines"] -= 1
+                    continue
+                try:
+                    added = import_line(memory, line, default_scope, infer=not no_infer)
+                except GraphMemError as exc:
+                    summary["failed"] += 1
+                    status(f"\nline {number}: {exc}")
+                    continue
+                summary["imported"] += 1
+                summary["memories"] += len(added["results"])
+    if as_json:
+        emit_json(summary)
+    else:
+        click.echo(
+            f"imported {summary['imported']} of {summary['lines']} conversations "
+            f"({summary['memories']} memories, {summary['failed']} failed)"
+        )
+    if summary["failed"]:
+        sys.exit(1)
+
+
+def import_line(
+    memory: Memory, line: str, default_scope: Mapping[str, str | None], *, infer: bool
+) -> dict[str, Any]:
+    """Add one JSONL line: a conversation (through add) or pre-extracted facts (add_facts)."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc}") from None
+    if isinstance(record, list):
+        record = {"messages": record}
+    if not isinstance(record, dict):
+        raise InputError("a line must be a JSON object or a list of messages")
+    scope = {k: record.get(k) or default_scope.get(k) for k in SCOPE_KEYS}
+    metadata = record.get("metadata")
+    if "facts" in record:
+        return memory.add_facts(record["facts"], metadata=metadata, **scope)
+    if "messages" not in record:
+        raise InputError('a line needs "messages" or "facts"')
+    return memory.add(
+        record["messages"],
+        metadata=metadata,
+        infer=infer,
+        timestamp=_timestamp(record.get("timestamp")),
+        **scope,
+    )
+
+
+def _timestamp(raw: Any) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise InputError(f"timestamp {raw!r} is not ISO 8601") from None
+
+
+# -- export -------------------------------------------------------------------
+
+
+@click.command()
+@scope_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "graphml"]),
+    default="json",
+    show_default=True,
+    help="node-link JSON (networkx) or GraphML (Gephi, yEd, Cytoscape).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default stdout)."
+)
+def export(
+    user_id: str | None, agent_id: str | None, run_id: str | None, fmt: str, output: Path | None
+) -> None:
+    """Export the scope's graph (entities, facts, relations; no embeddings)."""
+    with cli_errors(), open_memory() as memory:
+        graph = to_networkx(memory.export_graph(user_id=user_id, agent_id=agent_id, run_id=run_id))
+    status(f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+    if fmt == "graphml":
+        text = "\n".join(nx.generate_graphml(graph_for_graphml(graph))) + "\n"
+    else:
+        text = json.dumps(nx.node_link_data(graph, edges="edges"), indent=2, ensure_ascii=False)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        status(f"wrote {output}")
+
+
+def to_networkx(exported: Mapping[str, Iterable[Mapping[str, Any]]]) -> nx.MultiDiGraph:
+    """Memory.export_graph() as a networkx MultiDiGraph (node and edge properties kept)."""
+    graph = nx.MultiDiGraph()
+    for node in exported["nodes"]:
+        graph.add_node(node["id"], labels=list(node["labels"]), **node["properties"])
+    for edge in exported["edges"]:
+        source, target, kind = edge["source"], edge["target"], edge["type"]
+        graph.add_edge(source, target, key=kind, type=kind, **edge["properties"])
+    return graph
+
+
+def graph_for_graphml(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """GraphML holds scalars only: lists become JSON text, labels ":Entity:Person"."""
+    out = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        out.add_node(node, **{k: _scalar(k, v) for k, v in data.items()})
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        out.add_edge(source, target, key=key, **{k: _scalar(k, v) for k, v in data.items()})
+    return out
+
+
+def _scalar(key: str, value: Any) -> Any:
+    if key == "labels":
+        return "".join(f":{label}" for label in value)
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        # XML 1.0 cannot hold control characters (scope_key joins ids with \x1f).
+        return _XML_UNSAFE.sub(" ", value)
+    return value

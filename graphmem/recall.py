@@ -1,0 +1,563 @@
+"""Recall: query -> candidates -> subgraph -> scoring -> collapse -> ranked facts + context.
+
+No LLM call. The query is embedded once. Candidates are the scope's nearest facts (exact
+under the scope and filters), its lexical (fulltext) hits, and the facts the graph walk
+reaches. Seeds for the walk are the entities the query names (fulltext on names, kept
+only when every word of the name is in the query) and entities whose name embedding is at
+least the similarity threshold; hubs (entities most of the scope's facts are about, like
+the user's self) are left out, and the entities of the top fact hits can be added
+(Tuning.seed_facts, off by default). The walk follows 1-2 hops of relations valid in the
+read's window, degree-capped, preferring relations whose type shares a word with the
+query; such relations also carry the seeds on ("Alice's sister" -> Beth), so facts about
+Beth rank as if the query had named her. Each candidate is scored
+
+    score = w_vector * cosine + w_graph * proximity + w_lexical * lexical
+
+where proximity is personalised PageRank over the retrieved subgraph (facts and entities,
+ABOUT links and relations), restarting at the seeds, scaled to [0, 1] by its best fact;
+lexical is the fulltext score scaled by the best lexical hit. The weights were chosen on
+the LoCoMo-R dev split (bench/locomo_recall.py). Near-duplicates (same content hash or
+cosine >= duplicate_cosine) collapse into the best of them. Vector scores are always
+raw cosine of the stored vectors (also for index hits, whose own score is quantised).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import numpy as np
+
+from graphmem import context
+from graphmem.embed import Embedder
+from graphmem.filters import Predicate, compile_filters
+from graphmem.metadata import unflatten
+from graphmem.models import MemoryItem, Scope, entity_key
+from graphmem.store.recall_reads import Edge, Hit, RecallReads, Window
+
+Mode = Literal["blended", "vector", "lexical"]
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Knobs of the blend; defaults chosen on the LoCoMo-R dev split."""
+
+    vector_weight: float = 0.6
+    graph_weight: float = 0.15
+    lexical_weight: float = 0.1
+    pool_factor: int = 3  # candidates fetched per channel: pool_factor * top_k (>= min_pool)
+    min_pool: int = 30
+    # The entities of this many top fact hits seed the walk when the query names no
+    # entity. Off by default: on LoCoMo-R it pulled in more of the top hits' own topic and
+    # cost multi-hop recall (see bench/results/locomo_recall.md).
+    seed_facts: int = 0
+    fact_seed_share: float = 0.0  # restart mass on top-fact entities when the query names some
+    hub_share: float = 0.2  # an entity over this share of the scope's facts is a hub...
+    hub_min_facts: int = 20  # ...if it also has more facts than this
+    relation_boost: float = 2.0  # extra weight of a relation whose type shares a query word
+    entity_k: int = 10
+    degree_cap: int = 10
+    per_entity: int = 10
+    max_entities: int = 40  # seeds first, then the nearest walked entities
+    restart: float = 0.5  # PageRank restart probability
+    iterations: int = 30
+    duplicate_cosine: float = 0.95
+    diversity: float = 0.0  # maximal-marginal-relevance weight when picking the top k
+
+
+@dataclass
+class Request:
+    query: str
+    scope: Scope
+    filters: Mapping[str, Any] | None = None
+    top_k: int = 10
+    as_of: datetime | None = None
+    include_superseded: bool = False
+    context_tokens: int = context.DEFAULT_BUDGET
+    mode: Mode = "blended"
+
+
+@dataclass
+class Candidate:
+    id: str
+    vector: float = 0.0
+    lexical: float = 0.0
+    graph: float = 0.0
+    sources: set[str] = field(default_factory=set)
+    score: float = 0.0
+    entity_ids: list[str] = field(default_factory=list)
+    degrees: dict[str, int] = field(default_factory=dict)  # entity id -> its fact count
+    linked: bool = False  # vector score and entity ids known
+
+
+def window_for(as_of: datetime | None, include_superseded: bool) -> Window:
+    """What a read sees: current facts, history too, or the facts valid at as_of.
+
+    Current: active facts whose valid_to has not passed (a valid_from in the future is
+    allowed: plans are memories too). include_superseded: active and superseded, any
+    validity. as_of: active and superseded facts whose validity interval holds as_of
+    (valid time, not transaction time: "what was true then, as we know it now").
+    """
+    if as_of is not None:
+        moment = _aware(as_of)
+        return Window(("active", "superseded"), moment, moment, include_invalidated=True)
+    if include_superseded:
+        return Window(("active", "superseded"), None, None, include_invalidated=True)
+    return Window(("active",), None, datetime.now(timezone.utc))
+
+
+class Recaller:
+    """Runs the recall pipeline for one Memory."""
+
+    def __init__(
+        self, reads: RecallReads, embedder: Embedder, threshold: float, tuning: Tuning | None = None
+    ) -> None:
+        self.reads = reads
+        self.embedder = embedder
+        self.threshold = threshold
+        self.tuning = tuning or Tuning()
+
+    def search(self, request: Request) -> dict[str, Any]:
+        """mem0-shaped {"results", "relations", "context"} for the request."""
+        where = compile_filters(request.filters)
+        window = window_for(request.as_of, request.include_superseded)
+        embedding = self.embedder.embed_one(request.query)
+        ranked, rows = self._rank(request, embedding, window, where)
+        results = [_result(rows[c.id], c) for c in ranked]
+        relations = [
+            _relation(r) for r in self.reads.fact_relations(request.scope, [c.id for c in ranked])
+        ]
+        return {
+            "results": results,
+            "relations": relations,
+            "context": context.render(results, relations, request.context_tokens),
+        }
+
+    # -- ranking --------------------------------------------------------------
+
+    def _rank(
+        self, request: Request, embedding: list[float], window: Window, where: Predicate
+    ) -> tuple[list[Candidate], dict[str, dict[str, Any]]]:
+        scope, tune = request.scope, self.tuning
+        n_facts, n_entities = self.reads.scope_counts(scope, window)
+        if n_facts == 0:
+            return [], {}
+        pool = max(request.top_k * tune.pool_factor, tune.min_pool)
+        cands: dict[str, Candidate] = {}
+        if request.mode != "lexical":
+            hits = self.reads.nearest_facts(
+                scope, embedding, pool, window=window, where=where, scope_facts=n_facts
+            )
+            _merge(cands, hits, "vector")
+        if request.mode != "vector":
+            lexical = self.reads.lexical_facts(
+                scope, request.query, pool, window=window, where=where
+            )
+            _merge(cands, _scaled(lexical), "lexical")
+        self._link(scope, cands, embedding)
+        if request.mode == "blended":
+            self._expand(request, embedding, window, where, cands, n_facts, n_entities)
+        for cand in cands.values():
+            cand.score = self._blend(cand, request.mode)
+        ordered = sorted((c for c in cands.values() if c.linked), key=_rank_key)
+        diversity = tune.diversity if request.mode == "blended" else 0.0
+        return self._collapse(request.scope, ordered, embedding, request.top_k, diversity)
+
+    def _link(self, scope: Scope, cands: dict[str, Candidate], embedding: list[float]) -> None:
+        """Fill in vector score and entity ids of the candidates that lack them."""
+        missing = [c.id for c in cands.values() if not c.linked]
+        for fid, score, degrees in self.reads.fact_links(scope, missing, embedding):
+            cands[fid].vector, cands[fid].entity_ids = max(score, 0.0), list(degrees)
+            cands[fid].degrees, cands[fid].linked = degrees, True
+
+    def _expand(
+        self,
+        request: Request,
+        embedding: list[float],
+        window: Window,
+        where: Predicate,
+        cands: dict[str, Candidate],
+        n_facts: int,
+        n_entities: int,
+    ) -> None:
+        """Seeds -> walk -> facts of the reached entities -> PageRank proximity."""
+        scope, tune = request.scope, self.tuning
+        seeds = self._seeds(request, embedding, cands, n_facts, n_entities)
+        if not seeds:
+            return
+        asked = _words(request.query)
+        edges = self.reads.walk(
+            scope, list(seeds), sorted(asked), degree_cap=tune.degree_cap, window=window
+        )
+        ordered_seeds = sorted(seeds, key=lambda sid: -seeds[sid])
+        walked = [e.reached_id for e in sorted(edges, key=lambda e: e.hop)]
+        reached = list(dict.fromkeys([*ordered_seeds, *walked]))[: tune.max_entities]
+        about = self.reads.entity_facts(
+            scope, reached, embedding, per_entity=tune.per_entity, window=window, where=where
+        )
+        for _, fid, score, entity_ids in about:  # entity degrees unknown here: not seeds
+            cand = cands.setdefault(fid, Candidate(fid))
+            cand.sources.add("graph")
+            cand.vector, cand.entity_ids, cand.linked = max(score, 0.0), entity_ids, True
+        matched = [bool(_words(e.relation.replace("_", " ")) & asked) for e in edges]
+        weights = [1.0 + tune.relation_boost * m for m in matched]
+        seeds = _follow_asked_relations(seeds, edges, matched)
+        about_links = {c.id: c.entity_ids for c in cands.values() if c.linked}
+        proximity = personalised_pagerank(
+            seeds, about_links, edges, weights, restart=tune.restart, iterations=tune.iterations
+        )
+        for fid, value in proximity.items():
+            cands[fid].graph = value
+
+    def _seeds(
+        self,
+        request: Request,
+        embedding: list[float],
+        cands: dict[str, Candidate],
+        n_facts: int,
+        n_entities: int,
+    ) -> dict[str, float]:
+        """Seed entity id -> restart weight (sums to 1).
+
+        Entities the query names (fulltext, every word of the name in the query) or that
+        sit at >= the threshold get 1 - fact_seed_share of the mass; the entities of the
+        top fact hits share the rest (all of it when the query names no entity). Hubs
+        (entities most facts of the scope are about, like the user's self) are no seeds:
+        proximity to them says nothing about relevance.
+        """
+        tune, scope = self.tuning, request.scope
+        hub = max(tune.hub_min_facts, tune.hub_share * n_facts)
+        named: dict[str, float] = {}
+        words = _words(request.query)
+        for hit in self.reads.lexical_entities(scope, request.query, tune.entity_k * 5):
+            if hit.name and _words(hit.name) <= words and hit.degree <= hub:
+                named[hit.id] = 1.0
+        near = self.reads.nearest_entities(
+            scope, embedding, tune.entity_k, self.threshold, scope_entities=n_entities
+        )
+        for hit in near:
+            if hit.degree <= hub:
+                named[hit.id] = max(named.get(hit.id, 0.0), hit.score)
+        from_facts: dict[str, float] = {}
+        top = sorted(
+            (c for c in cands.values() if "vector" in c.sources and c.linked),
+            key=lambda c: -c.vector,
+        )[: tune.seed_facts]
+        for cand in top:
+            weight = cand.vector / max(len(cand.entity_ids), 1)
+            for eid in cand.entity_ids:
+                if cand.degrees.get(eid, 0) <= hub:
+                    from_facts[eid] = from_facts.get(eid, 0.0) + weight
+        share = tune.fact_seed_share if named else 1.0
+        seeds = _normalised(named, 1.0 - share)
+        for key, value in _normalised(from_facts, share).items():
+            seeds[key] = seeds.get(key, 0.0) + value
+        return seeds
+
+    def _blend(self, cand: Candidate, mode: Mode) -> float:
+        if mode == "vector":
+            return cand.vector
+        if mode == "lexical":
+            return cand.lexical
+        tune = self.tuning
+        return (
+            tune.vector_weight * cand.vector
+            + tune.graph_weight * cand.graph
+            + tune.lexical_weight * cand.lexical
+        )
+
+    def _collapse(
+        self,
+        scope: Scope,
+        ordered: Sequence[Candidate],
+        embedding: list[float],
+        top_k: int,
+        diversity: float = 0.0,
+    ) -> tuple[list[Candidate], dict[str, dict[str, Any]]]:
+        """Pick top_k best-first, skipping near-duplicates of what is already kept.
+
+        With diversity > 0 the pick is maximal marginal relevance: each step takes the
+        candidate maximising score - diversity * (its highest cosine to a kept fact).
+        Full rows (with vectors) are read only for the best 3 * top_k candidates, and for
+        more when duplicates thinned those out.
+        """
+        kept: list[Candidate] = []
+        rows: dict[str, dict[str, Any]] = {}
+        hashes: set[str] = set()
+        vectors: list[np.ndarray] = []
+        step = max(3 * top_k, 30)
+        for start in range(0, len(ordered), step):
+            chunk = ordered[start : start + step]
+            fetched = self.reads.fact_rows(
+                scope, [c.id for c in chunk], embedding, with_embedding=True
+            )
+            rows.update({row["id"]: row for row in fetched})
+            pending = [(c, _unit(rows[c.id].get("vector"))) for c in chunk if c.id in rows]
+            while pending and len(kept) < top_k:
+                pick = max(range(len(pending)), key=lambda i: _mmr(pending[i], vectors, diversity))
+                cand, vec = pending.pop(pick)
+                row = rows[cand.id]
+                near = (
+                    max((float(vec @ v) for v in vectors), default=0.0) if vec is not None else 0.0
+                )
+                if row.get("content_hash") in hashes or near >= self.tuning.duplicate_cosine:
+                    continue
+                kept.append(cand)
+                hashes.add(row.get("content_hash", ""))
+                if vec is not None:
+                    vectors.append(vec)
+            if len(kept) == top_k:
+                break
+        return kept, rows
+
+
+def _mmr(
+    item: tuple[Candidate, np.ndarray | None], kept: Sequence[np.ndarray], weight: float
+) -> float:
+    cand, vec = item
+    if weight <= 0 or vec is None or not kept:
+        return cand.score
+    return cand.score - weight * max(float(vec @ v) for v in kept)
+
+
+def personalised_pagerank(
+    seeds: Mapping[str, float],
+    about: Mapping[str, Sequence[str]],
+    edges: Sequence[Edge],
+    edge_weights: Sequence[float] | None = None,
+    *,
+    restart: float = 0.5,
+    iterations: int = 30,
+) -> dict[str, float]:
+    """Proximity of each fact to the seed entities, scaled so the best fact has 1.0.
+
+    The graph: fact -- entity (weight 1) for every ABOUT link of the candidate facts
+    (`about`: fact id -> entity ids), entity -- entity for every walked relation (its
+    weight); undirected. Power iteration of r = restart * s + (1 - restart) * W r, W
+    column-normalised by weighted degree, s the seed weights. Sparse (edge lists), so it
+    costs O(iterations * edges).
+    """
+    index: dict[str, int] = {}
+    links: list[tuple[int, int, float]] = []
+
+    def node(key: str) -> int:
+        return index.setdefault(key, len(index))
+
+    for fid, entity_ids in about.items():
+        for eid in entity_ids:
+            links.append((node("f:" + fid), node("e:" + eid), 1.0))
+    weights = edge_weights if edge_weights is not None else [1.0] * len(edges)
+    for edge, weight in zip(edges, weights, strict=True):
+        links.append((node("e:" + edge.source_id), node("e:" + edge.target_id), weight))
+    for sid in seeds:
+        node("e:" + sid)
+    links = [link for link in links if link[0] != link[1]]
+    if not links:
+        return {}
+    size = len(index)
+    src = np.array([a for a, _, _ in links] + [b for _, b, _ in links], dtype=int)
+    dst = np.array([b for _, b, _ in links] + [a for a, _, _ in links], dtype=int)
+    weight = np.array([w for _, _, w in links] * 2, dtype=float)
+    degree = np.bincount(src, weights=weight, minlength=size)
+    share = weight / degree[src]
+    start = np.zeros(size)
+    for sid, value in seeds.items():
+        start[index["e:" + sid]] += max(value, 0.0)
+    if start.sum() <= 0:
+        return {}
+    start /= start.sum()
+    rank = start.copy()
+    for _ in range(iterations):
+        spread = np.zeros(size)
+        np.add.at(spread, dst, rank[src] * share)
+        rank = restart * start + (1 - restart) * spread
+    facts = {key[2:]: float(rank[i]) for key, i in index.items() if key.startswith("f:")}
+    best = max(facts.values(), default=0.0)
+    return {fid: value / best for fid, value in facts.items()} if best > 0 else {}
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _merge(cands: dict[str, Candidate], hits: Sequence[Hit], source: str) -> None:
+    for hit in hits:
+        cand = cands.setdefault(hit.id, Candidate(hit.id))
+        cand.sources.add(source)
+        if source == "lexical":
+            cand.lexical = max(cand.lexical, hit.score)
+
+
+def _scaled(hits: Sequence[Hit]) -> list[Hit]:
+    best = max((h.score for h in hits), default=0.0)
+    return [Hit(h.id, h.score / best if best > 0 else 0.0) for h in hits]
+
+
+def _follow_asked_relations(
+    seeds: Mapping[str, float], edges: Sequence[Edge], matched: Sequence[bool]
+) -> dict[str, float]:
+    """Seeds plus the entities reached from them over relations the query names.
+
+    "Where does Alice's sister live?": Alice -SISTER-> Beth -LIVES_IN-> Lisbon makes Beth
+    and Lisbon seeds as strong as Alice, so facts about them rank as if the query had
+    named them. Followed for at most two hops, like the walk.
+    """
+    grown = dict(seeds)
+    asked = [e for e, hit in zip(edges, matched, strict=True) if hit]
+    for _ in range(2):
+        frontier = dict(grown)
+        for edge in asked:
+            for near, far in ((edge.source_id, edge.target_id), (edge.target_id, edge.source_id)):
+                if near in frontier and far not in grown:
+                    grown[far] = frontier[near]
+    total = sum(grown.values())
+    return {key: value / total for key, value in grown.items()} if total > 0 else grown
+
+
+def _normalised(weights: Mapping[str, float], total: float) -> dict[str, float]:
+    mass = sum(max(w, 0.0) for w in weights.values())
+    if mass <= 0 or total <= 0:
+        return {}
+    return {key: total * max(w, 0.0) / mass for key, w in weights.items()}
+
+
+def _rank_key(cand: Candidate) -> tuple[float, float, str]:  # best first, ties by id
+    return (-cand.score, -cand.vector, cand.id)
+
+
+def _words(text: str) -> set[str]:
+    """Lower-cased words with a crude plural/verb -s folded ("lives" -> "live")."""
+    return {_stem(w) for w in _WORD.findall(entity_key(text))}
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _unit(vector: Sequence[float] | None) -> np.ndarray | None:
+    if not vector:
+        return None
+    arr = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(arr))
+    return arr / norm if norm > 0 else None
+
+
+def _aware(moment: datetime) -> datetime:
+    """Naive datetimes are read as UTC, as graphmem stores them."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def memory_item(row: Mapping[str, Any], **extra: Any) -> MemoryItem:
+    """A stored fact row (properties + entities) as the public MemoryItem."""
+    entities = [e["name"] if isinstance(e, Mapping) else e for e in row.get("entities", [])]
+    return MemoryItem(
+        id=row["id"],
+        memory=row["text"],
+        status=row.get("status", "active"),
+        user_id=row.get("user_id"),
+        agent_id=row.get("agent_id"),
+        run_id=row.get("run_id"),
+        metadata=unflatten(row),
+        entities=entities,
+        valid_from=_native(row.get("valid_from")),
+        valid_to=_native(row.get("valid_to")),
+        created_at=_native(row.get("created_at")),
+        updated_at=_native(row.get("updated_at")),
+        **extra,
+    )
+
+
+def _result(row: Mapping[str, Any], cand: Candidate) -> dict[str, Any]:
+    scores = {"vector": cand.vector, "graph": cand.graph, "lexical": cand.lexical}
+    item = memory_item(row, score=cand.score, scores=scores).model_dump(mode="json")
+    item["provenance"] = {
+        "episode_ids": row.get("episodes", []),
+        "found_by": sorted(cand.sources),
+        "model": row.get("model"),
+        "prompt_version": row.get("prompt_version"),
+    }
+    return item
+
+
+def _relation(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "source": row["source"],
+        "relation": row["relation"],
+        "target": row["target"],
+        "fact_id": row["fact_id"],
+        "valid_from": _iso(row.get("valid_from")),
+        "valid_to": _iso(row.get("valid_to")),
+    }
+
+
+def _native(value: Any) -> Any:
+    """neo4j.time values -> datetime."""
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+def _iso(value: Any) -> str | None:
+    value = _native(value)
+    return value.isoformat() if value is not None else None
+
+
+# -- reads by id, listing, history ------------------------------------------------
+
+
+def get(reads: RecallReads, scope: Scope | None, fact_id: str) -> dict[str, Any] | None:
+    """One fact as a MemoryItem dict, or None (unknown, deleted, or outside the scope)."""
+    row = reads.get_fact(scope, fact_id)
+    return memory_item(row).model_dump(mode="json") if row else None
+
+
+def get_all(
+    reads: RecallReads,
+    scope: Scope,
+    *,
+    filters: Mapping[str, Any] | None,
+    limit: int,
+    offset: int,
+    include_superseded: bool,
+) -> dict[str, Any]:
+    """The scope's facts, newest first, under filters; mem0's {"results": [...]} shape."""
+    window = window_for(None, include_superseded)
+    rows = reads.get_all(
+        scope, window=window, where=compile_filters(filters), limit=limit, offset=offset
+    )
+    return {"results": [memory_item(r).model_dump(mode="json") for r in rows]}
+
+
+def entity_history(reads: RecallReads, scope: Scope, name: str) -> dict[str, Any] | None:
+    """An entity's facts and relations with their validity, and one merged timeline."""
+    found = reads.entity_history(scope, entity_key(name))
+    if found is None:
+        return None
+    entity = found["entity"]
+    facts = [memory_item({**f, "entities": []}).model_dump(mode="json") for f in found["facts"]]
+    relations = [
+        {
+            **_relation(r),
+            "created_at": _iso(r.get("created_at")),
+            "invalidated_at": _iso(r.get("invalidated_at")),
+        }
+        for r in found["relations"]
+    ]
+    events = [{"kind": "fact", **f} for f in facts] + [{"kind": "relation", **r} for r in relations]
+    events.sort(key=lambda e: (_when(e), e.get("created_at") or ""))
+    return {
+        "entity": {k: _iso(v) if hasattr(v, "to_native") else v for k, v in entity.items()},
+        "facts": facts,
+        "relations": relations,
+        "timeline": events,
+    }
+
+
+def _when(event: Mapping[str, Any]) -> str:
+    """Sort key: valid_from, else created_at, as UTC ISO text."""
+    value = event.get("valid_from") or event.get("created_at") or ""
+    try:
+        return _aware(datetime.fromisoformat(value)).astimezone(timezone.utc).isoformat()
+    except ValueError:
+        return value

@@ -1,0 +1,397 @@
+"""The REST API (FastAPI): `graphmem serve`, or `create_app(memory, keys)` in your own server.
+
+Every route but /health needs an API key (`Authorization: Bearer <key>` or `X-API-Key`),
+and every scope it touches must be within the key's (graphmem/server/auth.py). A memory of
+another scope is reported as not found, so ids cannot be probed. Request bodies are capped
+(413 above `max_body_bytes`). OpenAPI docs at /docs, the schema at /openapi.json.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from graphmem import __version__
+from graphmem.errors import (
+    ConfigError,
+    EmbedderError,
+    ExtractionError,
+    GraphMemError,
+    InputError,
+    LLMError,
+    NotFoundError,
+    StoreError,
+)
+from graphmem.memory import Memory
+from graphmem.models import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_SCOPE_ID_CHARS
+from graphmem.server.auth import Grant, KeyRing, ScopeDenied
+
+try:
+    from fastapi import Depends, FastAPI, HTTPException, Query, Request
+    from fastapi import Path as PathParam
+    from fastapi.responses import JSONResponse
+    from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "graphmem's REST server needs FastAPI: pip install 'graphmem[server]'"
+    ) from exc
+
+DEFAULT_MAX_BODY_BYTES = 1_000_000
+MAX_QUERY_CHARS = 4_000
+MAX_PAGE = 1_000
+MAX_TOP_K = 100
+OPEN_GRANT = Grant(name="no-auth", scope=None)
+# What each graphmem error means to an HTTP client.
+STATUS_OF: tuple[tuple[type[GraphMemError], int], ...] = (
+    (ScopeDenied, 403),
+    (NotFoundError, 404),
+    (InputError, 422),
+    (ExtractionError, 502),
+    (LLMError, 502),
+    (StoreError, 503),
+    (EmbedderError, 503),
+    (ConfigError, 500),
+)
+ASGIApp = Callable[
+    [MutableMapping[str, Any], Callable[..., Any], Callable[..., Any]], Awaitable[None]
+]
+
+
+def _unicode(value: str) -> str:
+    """JSON may carry lone surrogates ("\\ud800"); no text store can hold them."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text is not valid Unicode (lone surrogate)") from None
+    return value
+
+
+def _unicode_tree(value: Any) -> Any:
+    """Every string inside metadata or a filter, checked like Text: a lone surrogate must be
+    refused here, before any write (the driver fails on it halfway through a transaction)."""
+    if isinstance(value, str):
+        return _unicode(value)
+    if isinstance(value, dict):
+        return {_unicode_tree(k): _unicode_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unicode_tree(v) for v in value]
+    return value
+
+
+Text = Annotated[str, AfterValidator(_unicode)]
+JSONObject = Annotated[dict[str, Any], AfterValidator(_unicode_tree)]
+ScopeId = Annotated[Text, Field(min_length=1, max_length=MAX_SCOPE_ID_CHARS)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScopeBody(Body):
+    user_id: ScopeId | None = None
+    agent_id: ScopeId | None = None
+    run_id: ScopeId | None = None
+
+
+class MessageIn(Body):
+    role: Literal["system", "user", "assistant", "tool"]
+    content: Annotated[Text, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+    name: Annotated[Text, Field(max_length=200)] | None = None
+
+
+class AddRequest(ScopeBody):
+    """A conversation turn (or several) to remember; mem0's add()."""
+
+    messages: (
+        Annotated[Text, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+        | Annotated[list[MessageIn], Field(min_length=1, max_length=MAX_MESSAGES)]
+    )
+    metadata: JSONObject | None = None
+    infer: bool = Field(default=True, description="false: store the messages as facts as-is.")
+    timestamp: datetime | None = Field(default=None, description="When the conversation happened.")
+
+
+class SearchRequest(ScopeBody):
+    query: Annotated[Text, Field(min_length=1, max_length=MAX_QUERY_CHARS)]
+    filters: JSONObject | None = Field(default=None, description="mem0 filter language.")
+    top_k: int = Field(default=10, ge=1, le=MAX_TOP_K)
+    as_of: datetime | None = Field(default=None, description="Answer from what was valid then.")
+    include_superseded: bool = False
+
+
+class UpdateRequest(Body):
+    text: Annotated[Text, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+
+
+def create_app(
+    memory: Memory, keys: KeyRing | None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> FastAPI:
+    """The REST app over one Memory. keys=None serves without authentication."""
+    app = FastAPI(
+        title="graphmem",
+        version=__version__,
+        description="Relationship-aware long-term memory for LLM agents, on Neo4j.",
+    )
+    app.state.memory = memory
+    app.state.keys = keys
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_exception_handler(GraphMemError, _graphmem_error)  # type: ignore[arg-type]
+    app.add_exception_handler(UnicodeError, _unicode_error)  # type: ignore[arg-type]
+    _routes(app)
+    return app
+
+
+# -- auth ---------------------------------------------------------------------
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`.")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
+
+
+def grant(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header: Annotated[str | None, Depends(_header)],
+) -> Grant:
+    """The caller's grant, from its API key; 401 without a known key."""
+    keys: KeyRing | None = request.app.state.keys
+    if keys is None:
+        return OPEN_GRANT
+    found = keys.lookup(bearer.credentials if bearer else header)
+    if found is None:
+        raise HTTPException(
+            401, "a valid API key is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return found
+
+
+def get_memory(request: Request) -> Memory:
+    return request.app.state.memory
+
+
+GrantDep = Annotated[Grant, Depends(grant)]
+MemoryDep = Annotated[Memory, Depends(get_memory)]
+UserQ = Annotated[str | None, Query(min_length=1, max_length=MAX_SCOPE_ID_CHARS)]
+MemoryId = Annotated[str, PathParam(min_length=1, max_length=100)]
+
+
+# -- routes -------------------------------------------------------------------
+
+
+def _routes(app: FastAPI) -> None:
+    @app.get("/health", tags=["service"])
+    def health(memory: MemoryDep) -> dict[str, Any]:
+        """Liveness and Neo4j reachability (no key needed)."""
+        return {"status": "ok", "version": __version__, "neo4j": memory.store.server_version()}
+
+    @app.post("/v1/memories", tags=["memories"])
+    def add(body: AddRequest, memory: MemoryDep, who: GrantDep) -> dict[str, Any]:
+        """Remember a conversation turn: facts, entities and relations are extracted."""
+        scope = who.confine(body.user_id, body.agent_id, body.run_id)
+        messages = (
+            body.messages
+            if isinstance(body.messages, str)
+            else [m.model_dump(exclude_none=True) for m in body.messages]
+        )
+        return memory.add(
+            messages, metadata=body.metadata, infer=body.infer, timestamp=body.timestamp, **scope
+        )
+
+    @app.post("/v1/memories/search", tags=["memories"])
+    def search(body: SearchRequest, memory: MemoryDep, who: GrantDep) -> dict[str, Any]:
+        """The scope's memories most relevant to the query, with relations and a context."""
+        scope = who.confine(body.user_id, body.agent_id, body.run_id)
+        return memory.search(
+            body.query,
+            filters=body.filters,
+            top_k=body.top_k,
+            as_of=body.as_of,
+            include_superseded=body.include_superseded,
+            **scope,
+        )
+
+    @app.get("/v1/memories", tags=["memories"])
+    def list_memories(
+        memory: MemoryDep,
+        who: GrantDep,
+        user_id: UserQ = None,
+        agent_id: UserQ = None,
+        run_id: UserQ = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        include_superseded: bool = False,
+        filters: Annotated[
+            str | None,
+            Query(max_length=MAX_QUERY_CHARS, description='mem0 filter as JSON: {"room": "x"}'),
+        ] = None,
+    ) -> dict[str, Any]:
+        """The scope's memories, newest first, paged, under an optional metadata filter."""
+        scope = who.confine(user_id, agent_id, run_id)
+        return memory.get_all(
+            limit=limit,
+            offset=offset,
+            include_superseded=include_superseded,
+            filters=_json_object(filters, "filters"),
+            **scope,
+        )
+
+    @app.get("/v1/memories/{memory_id}", tags=["memories"])
+    def get(
+        memory_id: MemoryId,
+        memory: MemoryDep,
+        who: GrantDep,
+        user_id: UserQ = None,
+        agent_id: UserQ = None,
+        run_id: UserQ = None,
+    ) -> dict[str, Any]:
+        """One memory by id (404 if unknown or outside the key's scope)."""
+        found = memory.get(memory_id, **who.confine(user_id, agent_id, run_id))
+        if found is None:
+            raise HTTPException(404, f"no memory with id {memory_id!r}")
+        return found
+
+    @app.put("/v1/memories/{memory_id}", tags=["memories"])
+    def update(
+        memory_id: MemoryId,
+        body: UpdateRequest,
+        memory: MemoryDep,
+        who: GrantDep,
+        user_id: UserQ = None,
+        agent_id: UserQ = None,
+        run_id: UserQ = None,
+    ) -> dict[str, Any]:
+        """Replace a memory's text (re-embedded; the edit is logged)."""
+        return memory.update(memory_id, body.text, **who.confine(user_id, agent_id, run_id))
+
+    @app.delete("/v1/memories/{memory_id}", tags=["memories"])
+    def delete(
+        memory_id: MemoryId,
+        memory: MemoryDep,
+        who: GrantDep,
+        user_id: UserQ = None,
+        agent_id: UserQ = None,
+        run_id: UserQ = None,
+    ) -> dict[str, Any]:
+        """Delete a memory and the relations resting on it."""
+        return memory.delete(memory_id, **who.confine(user_id, agent_id, run_id))
+
+    @app.get("/v1/memories/{memory_id}/history", tags=["memories"])
+    def history(
+        memory_id: MemoryId,
+        memory: MemoryDep,
+        who: GrantDep,
+        user_id: UserQ = None,
+        agent_id: UserQ = None,
+        run_id: UserQ = None,
+    ) -> list[dict[str, Any]]:
+        """A memory's change log, oldest first (404 if it has none in the key's scope)."""
+        events = memory.history(memory_id, **who.confine(user_id, agent_id, run_id))
+        if not events:
+            raise HTTPException(404, f"no memory with id {memory_id!r}")
+        return events
+
+    @app.get("/v1/entities", tags=["entities"])
+    def entities(
+        memory: MemoryDep,
+        who: GrantDep,
+        user_id: UserQ = None,
+        agent_id: UserQ = None,
+        run_id: UserQ = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> list[dict[str, Any]]:
+        """The scope's entities, most mentioned first."""
+        return memory.entities(limit=limit, offset=offset, **who.confine(user_id, agent_id, run_id))
+
+    @app.get("/v1/entities/{name}/history", tags=["entities"])
+    def entity_history(
+        name: Annotated[str, PathParam(min_length=1, max_length=200)],
+        memory: MemoryDep,
+        who: GrantDep,
+        user_id: UserQ = None,
+        agent_id: UserQ = None,
+        run_id: UserQ = None,
+    ) -> dict[str, Any]:
+        """An entity's timeline: its facts and relations with validity."""
+        found = memory.entity_history(name, **who.confine(user_id, agent_id, run_id))
+        if found is None:
+            raise HTTPException(404, f"no entity named {name!r} in that scope")
+        return found
+
+
+def _json_object(raw: str | None, name: str) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name} is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise InputError(f"{name} must be a JSON object")
+    try:
+        return _unicode_tree(value)
+    except ValueError as exc:
+        raise InputError(f"{name}: {exc}") from None
+
+
+# -- errors and limits ----------------------------------------------------------
+
+
+async def _graphmem_error(request: Request, exc: GraphMemError) -> JSONResponse:
+    status = next((code for kind, code in STATUS_OF if isinstance(exc, kind)), 500)
+    content: dict[str, Any] = {"detail": str(exc), "error": type(exc).__name__}
+    if isinstance(exc, ExtractionError) and exc.episode_id:
+        content["episode_id"] = exc.episode_id
+    return JSONResponse(content, status_code=status)
+
+
+async def _unicode_error(request: Request, exc: UnicodeError) -> JSONResponse:
+    return JSONResponse({"detail": f"text is not valid Unicode: {exc.reason}"}, status_code=422)
+
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over max_bytes with 413, whether the client
+    declares the length or streams the body."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _refuse(send, 413 if declared.isdigit() else 400)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await _refuse(send, 413)
+                return
+            more = message.get("more_body", False)
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _refuse(send: Any, status: int) -> None:
+    detail = b'{"detail":"request body too large"}' if status == 413 else b'{"detail":"bad length"}'
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(detail))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": detail})

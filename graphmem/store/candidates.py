@@ -1,0 +1,122 @@
+"""Resolution candidates from the store, always within the one scope an add writes to.
+
+Entities by exact key and by vector similarity; facts by content hash and by vector
+similarity. Similarity is raw cosine (Neo4j's scores are converted). Results are exact for
+every scope size: small scopes are scanned; large ones use the vector index with an
+over-fetch, and are scanned anyway when the over-fetch may have cut off qualifying nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from graphmem.models import Scope
+from graphmem.resolve import EntityCandidate, FactCandidate
+from graphmem.store.cypher import query
+from graphmem.store.neo4j import EXACT_SCAN_MAX_FACTS, MAX_FETCH_K, GraphStore
+
+CANDIDATES_PER_ITEM = 5
+# Over-fetch per item from the vector index on large scopes.
+INDEX_FETCH_K = 500
+
+
+def entities_by_key(
+    store: GraphStore, scope: Scope, keys: Sequence[str]
+) -> dict[str, EntityCandidate]:
+    """Existing entities of the scope with these exact keys."""
+    if not keys:
+        return {}
+    records = store.read(
+        query("resolve/entities_by_key"), {"scope_key": scope.key, "keys": sorted(set(keys))}
+    )
+    return {r["key"]: EntityCandidate(r["id"], r["key"], r["name"], r["type"]) for r in records}
+
+
+def similar_entities(
+    store: GraphStore,
+    scope: Scope,
+    items: Sequence[tuple[str, list[float]]],
+    threshold: float,
+) -> dict[int, list[EntityCandidate]]:
+    """For each (key, embedding), other entities of the scope at raw cosine >= threshold."""
+    rows = [{"index": i, "key": key, "embedding": vec} for i, (key, vec) in enumerate(items)]
+    found = _similar(store, scope, rows, threshold, "entity")
+    return {i: [_entity(h) for h in hits] for i, hits in found.items()}
+
+
+def similar_facts(
+    store: GraphStore,
+    scope: Scope,
+    items: Sequence[tuple[str, list[float]]],
+    threshold: float,
+) -> dict[int, list[FactCandidate]]:
+    """For each (content_hash, embedding), active facts of the scope that are similar or equal."""
+    rows = [
+        {"index": i, "content_hash": digest, "embedding": vec}
+        for i, (digest, vec) in enumerate(items)
+    ]
+    found = _similar(store, scope, rows, threshold, "fact")
+    return {i: [_fact(h) for h in hits] for i, hits in found.items()}
+
+
+def facts_behind_relations(
+    store: GraphStore, scope: Scope, items: Sequence[tuple[int, str, str, str, list[float]]]
+) -> dict[int, list[FactCandidate]]:
+    """For each (index, source_key, type, target_key, fact embedding): the active facts of
+    current relations of that type from that source to another target."""
+    rows = [
+        {"index": i, "source_key": s, "type": t, "target_key": o, "embedding": v}
+        for i, s, t, o, v in items
+    ]
+    if not rows:
+        return {}
+    records = store.read(query("resolve/relation_facts"), {"scope_key": scope.key, "items": rows})
+    return {i: [_fact(h) for h in hits] for i, hits in _grouped(records).items()}
+
+
+def _similar(
+    store: GraphStore, scope: Scope, rows: list[dict[str, Any]], threshold: float, kind: str
+) -> dict[int, list[dict[str, Any]]]:
+    if not rows:
+        return {}
+    params = {
+        "scope_key": scope.key,
+        "items": rows,
+        "threshold": threshold,
+        "k": CANDIDATES_PER_ITEM,
+    }
+    counts = store.read(
+        query("resolve/scope_counts"), {"scope_key": scope.key, "cap": EXACT_SCAN_MAX_FACTS + 1}
+    )[0]
+    size = counts["entities"] if kind == "entity" else counts["facts"]
+    if size <= EXACT_SCAN_MAX_FACTS:
+        return _grouped(store.read(query(f"resolve/{kind}_vector_exact"), params))
+    fetch_k = min(MAX_FETCH_K, INDEX_FETCH_K)
+    records = store.read(query(f"resolve/{kind}_vector_index"), {**params, "fetch_k": fetch_k})
+    if any(r["fetched"] >= fetch_k and r["lowest"] >= threshold for r in records):
+        # Every fetched node qualified: more may lie beyond the over-fetch.
+        return _grouped(store.read(query(f"resolve/{kind}_vector_exact"), params))
+    found = {r["index"]: list(r["hits"]) for r in records if r["hits"]}
+    if kind == "fact":
+        # Equal content is a duplicate at any rank; the index may not have reached it.
+        for index, hits in _grouped(store.read(query("resolve/facts_by_hash"), params)).items():
+            known = {h["id"] for h in found.get(index, [])}
+            found.setdefault(index, []).extend(h for h in hits if h["id"] not in known)
+    return found
+
+
+def _grouped(records: Sequence[Any]) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {}
+    for record in records:
+        row = dict(record)
+        found.setdefault(row.pop("index"), []).append(row)
+    return found
+
+
+def _entity(hit: dict[str, Any]) -> EntityCandidate:
+    return EntityCandidate(hit["id"], hit["key"], hit["name"], hit["type"], float(hit["score"]))
+
+
+def _fact(hit: dict[str, Any]) -> FactCandidate:
+    return FactCandidate(hit["id"], hit["text"], hit["content_hash"], float(hit["score"]))

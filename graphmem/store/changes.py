@@ -1,0 +1,194 @@
+"""Changes to stored memories: supersession, mention bumps, the change log, delete, update.
+
+The add path calls the `*_in` functions inside its one write transaction; delete, update and
+history are whole operations of their own. Every statement lives in cypher/write or
+cypher/history; nothing here builds Cypher.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from neo4j import ManagedTransaction
+
+from graphmem.errors import NotFoundError
+from graphmem.models import Scope
+from graphmem.store.cypher import query
+from graphmem.store.neo4j import GraphStore
+
+Op = str  # "ADD" | "UPDATE" | "SUPERSEDE" | "DELETE"
+
+
+@dataclass
+class Change:
+    """One entry of the append-only change log."""
+
+    id: str
+    seq: int
+    target_id: str
+    op: Op
+    old: str | None
+    new: str | None
+    actor: str
+    reason: str | None = None
+    episode_id: str | None = None
+
+
+@dataclass
+class Supersession:
+    """`new_id` replaces `old_id`; `close` ends the old one's validity at `at` (contradiction)."""
+
+    new_id: str
+    old_id: str
+    event: str
+    close: bool
+    at: datetime
+
+
+# ---- inside the add transaction -----------------------------------------------------------
+
+
+def touch_entities_in(tx: ManagedTransaction, scope: Scope, keys: Sequence[str]) -> None:
+    if keys:
+        params = {"scope_key": scope.key, "keys": sorted(set(keys))}
+        tx.run(query("write/entity_mentions"), params).consume()
+
+
+def bump_facts_in(
+    tx: ManagedTransaction, scope: Scope, episode_id: str, fact_ids: Sequence[str]
+) -> None:
+    if fact_ids:
+        params = {"scope_key": scope.key, "episode_id": episode_id, "ids": sorted(set(fact_ids))}
+        tx.run(query("write/fact_mentions"), params).consume()
+
+
+def supersede_in(tx: ManagedTransaction, scope: Scope, rows: Sequence[Supersession]) -> None:
+    if rows:
+        params = {"scope_key": scope.key, "rows": [asdict(r) for r in rows]}
+        tx.run(query("write/supersede"), params).consume()
+
+
+def log_in(tx: ManagedTransaction, scope: Scope, changes: Sequence[Change]) -> None:
+    if changes:
+        params = {"scope_key": scope.key, "changes": [asdict(c) for c in changes]}
+        tx.run(query("write/changes"), params).consume()
+
+
+def lock_scope_in(
+    tx: ManagedTransaction, scope: Scope, episode_id: str, hashes: Sequence[str]
+) -> list[str]:
+    """Lock the scope for this transaction; the hashes another writer stored meanwhile."""
+    params = {"scope_key": scope.key, "episode_id": episode_id, "hashes": list(hashes)}
+    record = tx.run(query("write/lock_scope"), params).single()
+    return list(record["taken"]) if record else []
+
+
+def set_episode_status_in(
+    tx: ManagedTransaction, episode_id: str, status: str, error: str | None = None
+) -> None:
+    params = {"id": episode_id, "status": status, "error": error}
+    tx.run(query("write/episode_status"), params).consume()
+
+
+# ---- whole operations ---------------------------------------------------------------------
+
+
+def fact_in_scope(store: GraphStore, fact_id: str, scope: Scope | None) -> dict[str, Any]:
+    """The fact's id, text, scope_key and status; NotFoundError if it is not in the scope."""
+    params = {**_scope_params(scope), "id": fact_id}
+    records = store.read(query("write/fact_in_scope"), params)
+    if not records:
+        raise NotFoundError(f"no memory with id {fact_id!r} in this scope")
+    return dict(records[0])
+
+
+def delete_facts(
+    store: GraphStore, facts: Sequence[dict[str, Any]], *, actor: str, reason: str
+) -> int:
+    """Delete facts (dicts with id, text, scope_key), their relations and orphaned entities.
+
+    One transaction; each deletion is logged (the log keeps the text, so history() still
+    answers for a deleted memory). Returns how many facts were deleted.
+    """
+    if not facts:
+        return 0
+    ids = [f["id"] for f in facts]
+
+    def work(tx: ManagedTransaction) -> int:
+        record = tx.run(query("write/delete_facts"), {"ids": ids}).single()
+        entity_ids = list(record["entity_ids"]) if record else []
+        if entity_ids:
+            tx.run(query("write/delete_orphans"), {"ids": entity_ids}).consume()
+        for scope_key, group in _by_scope(facts).items():
+            changes = [
+                Change(str(uuid.uuid4()), 0, f["id"], "DELETE", f["text"], None, actor, reason)
+                for f in group
+            ]
+            params = {"scope_key": scope_key, "changes": [asdict(c) for c in changes]}
+            tx.run(query("write/changes"), params).consume()
+        return len(ids)
+
+    return store.write(work)
+
+
+def facts_of_scope(store: GraphStore, scope: Scope) -> list[dict[str, Any]]:
+    return [dict(r) for r in store.read(query("write/facts_of_scope"), scope.params())]
+
+
+def update_fact(
+    store: GraphStore,
+    fact: dict[str, Any],
+    text: str,
+    content_hash: str,
+    embedding: list[float],
+    *,
+    actor: str,
+) -> None:
+    """Replace a fact's text and embedding in place, and log the edit."""
+    change = Change(str(uuid.uuid4()), 0, fact["id"], "UPDATE", fact["text"], text, actor)
+    params = {"id": fact["id"], "text": text, "content_hash": content_hash, "embedding": embedding}
+
+    def work(tx: ManagedTransaction) -> None:
+        tx.run(query("write/update_fact"), params).consume()
+        log_params = {"scope_key": fact["scope_key"], "changes": [asdict(change)]}
+        tx.run(query("write/changes"), log_params).consume()
+
+    store.write(work)
+
+
+def history(store: GraphStore, fact_id: str, scope: Scope | None) -> list[dict[str, Any]]:
+    """The change log of a memory and of the facts it superseded or was superseded by."""
+    params = {**_scope_params(scope), "id": fact_id}
+    return [dict(r["change"]) for r in store.read(query("history/memory_changes"), params)]
+
+
+def episode(store: GraphStore, episode_id: str) -> dict[str, Any] | None:
+    records = store.read(query("history/episode"), {"id": episode_id})
+    return dict(records[0]["episode"]) if records else None
+
+
+def set_episode_context(
+    store: GraphStore, episode_id: str, at: datetime | None, metadata: Mapping[str, Any] | None
+) -> None:
+    """Keep the add's time and metadata on its episode, for reextract."""
+    payload = json.dumps(dict(metadata), default=str) if metadata else None
+    params = {"id": episode_id, "at": at, "metadata": payload}
+    store.write(lambda tx: tx.run(query("write/episode_context"), params).consume())
+
+
+def _scope_params(scope: Scope | None) -> dict[str, str | None]:
+    if scope is None:
+        return {"user_id": None, "agent_id": None, "run_id": None}
+    return scope.params()
+
+
+def _by_scope(facts: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for fact in facts:
+        grouped.setdefault(fact["scope_key"], []).append(fact)
+    return grouped

@@ -1,0 +1,302 @@
+"""The reads recall makes, through the named statements in cypher/recall/.
+
+Every read is confined to a scope (the Scope's ids as parameters) and, where it returns
+facts, to a visibility window (statuses, as_of, valid_after) and the caller's compiled
+filter. Nearest-neighbour reads are exact under all of these: small scopes are scanned;
+large ones ask the vector index for an over-fetch and fall back to the scan when too few
+hits survive the filters (on 5.26 the index filters after its top-k).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from graphmem.filters import NO_FILTER, Predicate
+from graphmem.models import Scope
+from graphmem.store.cypher import query
+from graphmem.store.neo4j import (
+    EXACT_SCAN_MAX_FACTS,
+    MAX_FETCH_K,
+    MIN_FETCH_K,
+    OVERFETCH_FACTOR,
+    GraphStore,
+)
+
+# Module-level so tests can force the index path (see store/neo4j.py for the policy).
+EXACT_SCAN_MAX = EXACT_SCAN_MAX_FACTS
+# Lucene's own syntax never reaches the index: queries are plain words, OR-ed.
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 32
+# Words too common to say anything about a match (the index keeps stop words).
+_STOPWORD_TEXT = (
+    "a an and are as at be been but by can could did do does for from had has have he her "
+    "hers him his how i if in into is it its me my of on or our she so than that the their "
+    "them then there these they this to was we were what when where which who whom why will "
+    "with would you your"
+)
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which facts and relations a read can see."""
+
+    statuses: tuple[str, ...] = ("active",)
+    as_of: datetime | None = None  # valid_from <= as_of
+    valid_after: datetime | None = None  # valid_to > valid_after (None: no check)
+    include_invalidated: bool = False
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "statuses": list(self.statuses),
+            "as_of": self.as_of,
+            "valid_after": self.valid_after,
+            "include_invalidated": self.include_invalidated,
+        }
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float
+    name: str | None = None
+    degree: int = 0  # for entities: how many facts are about it
+
+
+@dataclass(frozen=True)
+class Edge:
+    source_id: str
+    relation: str
+    target_id: str
+    fact_id: str | None
+    reached_id: str
+    reached_name: str
+    hop: int
+
+
+def lucene_terms(text: str) -> str:
+    """Plain words of `text` as an OR query, free of Lucene operators ('' if none)."""
+    words = [w.lower().replace("_", " ").strip() for w in _WORD.findall(text)]
+    kept = [w for w in words if w and w not in STOPWORDS]
+    unique = list(dict.fromkeys(kept))[:MAX_TERMS]
+    return " OR ".join(f'"{w}"' for w in unique)
+
+
+class RecallReads:
+    """Scoped, filtered reads for the recall pipeline."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+
+    def scope_counts(self, scope: Scope, window: Window) -> tuple[int, int]:
+        params = {**scope.params(), "statuses": list(window.statuses), "cap": EXACT_SCAN_MAX + 1}
+        row = self.store.read(query("recall/scope_counts"), params)[0]
+        return int(row["facts"]), int(row["entities"])
+
+    def nearest_facts(
+        self,
+        scope: Scope,
+        embedding: list[float],
+        k: int,
+        *,
+        window: Window = Window(),
+        where: Predicate = NO_FILTER,
+        scope_facts: int | None = None,
+    ) -> list[Hit]:
+        """The k visible facts nearest the embedding, exact (see the module docstring)."""
+        params = {**scope.params(), **window.params(), **where.params, "embedding": embedding}
+        params["k"] = k
+        if scope_facts is None:
+            scope_facts = self.scope_counts(scope, window)[0]
+        scan = where.apply(query("recall/fact_scan"))
+        if scope_facts <= EXACT_SCAN_MAX:
+            return self._hits(scan, params)
+        fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
+        hits = self._hits(where.apply(query("recall/fact_index")), {**params, "fetch_k": fetch_k})
+        return hits if len(hits) >= k else self._hits(scan, params)
+
+    def nearest_entities(
+        self,
+        scope: Scope,
+        embedding: list[float],
+        k: int,
+        min_score: float,
+        *,
+        scope_entities: int | None = None,
+    ) -> list[Hit]:
+        """The scope's entities at >= min_score raw cosine, best k, exact."""
+        params = {**scope.params(), "embedding": embedding, "k": k, "min_score": min_score}
+        if scope_entities is not None and scope_entities <= EXACT_SCAN_MAX:
+            return self._hits(query("recall/entity_scan"), params)
+        fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
+        hits = self._hits(query("recall/entity_index"), {**params, "fetch_k": fetch_k})
+        if len(hits) >= k:
+            return hits
+        # Short: either the scope has fewer matches or they fell outside the over-fetch.
+        return self._hits(query("recall/entity_scan"), params)
+
+    def lexical_facts(
+        self,
+        scope: Scope,
+        text: str,
+        k: int,
+        *,
+        window: Window = Window(),
+        where: Predicate = NO_FILTER,
+    ) -> list[Hit]:
+        terms = lucene_terms(text)
+        if not terms:
+            return []
+        params = {**scope.params(), **window.params(), **where.params, "terms": terms, "k": k}
+        return self._hits(where.apply(query("recall/fulltext_facts")), params)
+
+    def lexical_entities(self, scope: Scope, text: str, k: int) -> list[Hit]:
+        terms = lucene_terms(text)
+        if not terms:
+            return []
+        params = {**scope.params(), "terms": terms, "k": k}
+        return self._hits(query("recall/fulltext_entities"), params)
+
+    def walk(
+        self,
+        scope: Scope,
+        seed_ids: Sequence[str],
+        words: Sequence[str],
+        *,
+        degree_cap: int,
+        window: Window = Window(),
+    ) -> list[Edge]:
+        if not seed_ids:
+            return []
+        params = {
+            **scope.params(),
+            **window.params(),
+            "seed_ids": list(seed_ids),
+            "words": list(words),
+            "degree_cap": degree_cap,
+        }
+        return [Edge(**dict(r)) for r in self.store.read(query("recall/walk"), params)]
+
+    def entity_facts(
+        self,
+        scope: Scope,
+        entity_ids: Sequence[str],
+        embedding: list[float],
+        *,
+        per_entity: int,
+        window: Window = Window(),
+        where: Predicate = NO_FILTER,
+    ) -> list[tuple[str, str, float, list[str]]]:
+        """(entity id, fact id, raw cosine, the fact's entity ids) per entity's nearest facts."""
+        if not entity_ids:
+            return []
+        params = {
+            **scope.params(),
+            **window.params(),
+            **where.params,
+            "entity_ids": list(entity_ids),
+            "embedding": embedding,
+            "per_entity": per_entity,
+        }
+        records = self.store.read(where.apply(query("recall/entity_facts")), params)
+        return [(r["entity_id"], r["fact_id"], float(r["score"]), r["entity_ids"]) for r in records]
+
+    def fact_links(
+        self, scope: Scope, ids: Sequence[str], embedding: list[float]
+    ) -> list[tuple[str, float, dict[str, int]]]:
+        """(fact id, raw cosine, {entity id: its fact count}) for facts of the scope."""
+        if not ids:
+            return []
+        params = {**scope.params(), "ids": list(ids), "embedding": embedding}
+        records = self.store.read(query("recall/fact_links"), params)
+        return [
+            (r["id"], float(r["score"]), dict(zip(r["entity_ids"], r["degrees"], strict=True)))
+            for r in records
+        ]
+
+    def fact_rows(
+        self,
+        scope: Scope,
+        ids: Sequence[str],
+        embedding: list[float],
+        *,
+        with_embedding: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Facts by id with their entities ({id, name}), raw cosine and optional vector."""
+        if not ids:
+            return []
+        params = {
+            **scope.params(),
+            "ids": list(ids),
+            "embedding": embedding,
+            "with_embedding": with_embedding,
+        }
+        records = self.store.read(query("recall/fact_rows"), params)
+        return [
+            {
+                **r["fact"],
+                "entities": r["entities"],
+                "episodes": r["episodes"],
+                "score": float(r["score"]),
+                "vector": r["embedding"],
+            }
+            for r in records
+        ]
+
+    def fact_relations(self, scope: Scope, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The relations resting on the given facts."""
+        if not ids:
+            return []
+        params = {**scope.params(), "ids": list(ids)}
+        return [dict(r) for r in self.store.read(query("recall/fact_relations"), params)]
+
+    def get_fact(self, scope: Scope | None, fact_id: str) -> dict[str, Any] | None:
+        params = {**_scope_params(scope), "id": fact_id}
+        records = self.store.read(query("recall/get_fact"), params)
+        return {**records[0]["fact"], "entities": records[0]["entities"]} if records else None
+
+    def get_all(
+        self,
+        scope: Scope,
+        *,
+        window: Window,
+        where: Predicate,
+        limit: int,
+        offset: int,
+    ) -> list[dict[str, Any]]:
+        params = {
+            **scope.params(),
+            "statuses": list(window.statuses),
+            **where.params,
+            "limit": limit,
+            "offset": offset,
+        }
+        records = self.store.read(where.apply(query("recall/get_all")), params)
+        return [{**r["fact"], "entities": r["entities"]} for r in records]
+
+    def entity_history(self, scope: Scope, key: str) -> dict[str, Any] | None:
+        records = self.store.read(query("recall/entity_history"), {**scope.params(), "key": key})
+        if not records:
+            return None
+        record = records[0]
+        return {
+            "entity": record["entity"],
+            "facts": record["facts"],
+            "relations": record["relations"],
+        }
+
+    def _hits(self, statement: str, params: dict[str, Any]) -> list[Hit]:
+        return [
+            Hit(r["id"], float(r["score"]), r.get("name"), int(r.get("degree") or 0))
+            for r in self.store.read(statement, params)
+        ]
+
+
+def _scope_params(scope: Scope | None) -> dict[str, str | None]:
+    if scope is None:
+        return {"user_id": None, "agent_id": None, "run_id": None}
+    return scope.params()

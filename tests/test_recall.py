@@ -1,0 +1,168 @@
+"""Recall on the real Neo4j: graph-aware ranking, time travel, reads by id, context block."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from graphmem.context import estimate_tokens, render
+from graphmem.errors import InputError
+from graphmem.memory import Memory
+from graphmem.models import Scope
+from graphmem.recall import Recaller, Request
+
+QUESTION = "Where does Alice's sister live?"
+FAMILY = [
+    {
+        "text": "Alice's sister is called Beth.",
+        "entities": [{"name": "Alice", "type": "Person"}, {"name": "Beth", "type": "Person"}],
+        "relations": [{"source": "Alice", "relation": "sister", "target": "Beth"}],
+    },
+    {
+        "text": "Beth lives in Lisbon.",
+        "entities": [{"name": "Beth", "type": "Person"}, {"name": "Lisbon", "type": "City"}],
+        "relations": [{"source": "Beth", "relation": "lives in", "target": "Lisbon"}],
+    },
+    {
+        "text": "Alice lives in Paris.",
+        "entities": ["Alice", "Paris"],
+        "relations": [{"source": "Alice", "relation": "lives in", "target": "Paris"}],
+    },
+    {"text": "Carol lives in Madrid.", "entities": ["Carol", "Madrid"]},
+    {"text": "Dan's sister lives in Rome.", "entities": ["Dan", "Rome"]},
+    {"text": "Erin's sister lives in Oslo.", "entities": ["Erin", "Oslo"]},
+    {"text": "Frank lives in Berlin with his sister.", "entities": ["Frank", "Berlin"]},
+    {"text": "Where someone lives matters to their sister.", "entities": []},
+]
+
+
+def _texts(result: dict) -> list[str]:
+    return [r["memory"] for r in result["results"]]
+
+
+def test_a_relationship_question_is_answered_through_the_graph(
+    memory: Memory, user_id: str
+) -> None:
+    memory.add_facts(FAMILY, user_id=user_id)
+    recaller = Recaller(memory_reads(memory), memory.embedder, 0.7)
+    vector_only = recaller.search(Request(QUESTION, Scope(user_id=user_id), mode="vector"))
+    assert "Beth lives in Lisbon." not in _texts(vector_only)[:3]  # the graph is needed
+
+    result = memory.search(QUESTION, user_id=user_id, top_k=3)
+    assert "Beth lives in Lisbon." in _texts(result)
+    hit = next(r for r in result["results"] if r["memory"] == "Beth lives in Lisbon.")
+    assert hit["scores"]["graph"] > 0 and set(hit["scores"]) == {"vector", "graph", "lexical"}
+    assert "graph" in hit["provenance"]["found_by"]
+    triples = {(r["source"], r["relation"], r["target"]) for r in result["relations"]}
+    assert ("Beth", "LIVES_IN", "Lisbon") in triples
+    assert "Beth lives in Lisbon." in result["context"]
+
+
+def memory_reads(memory: Memory):  # type: ignore[no-untyped-def]
+    from graphmem.store.recall_reads import RecallReads
+
+    return RecallReads(memory.store)
+
+
+def test_as_of_returns_the_old_city(memory: Memory, user_id: str) -> None:
+    memory.add_facts(
+        [
+            {
+                "text": "Alice lives in Berlin.",
+                "entities": ["Alice", "Berlin"],
+                "relations": [{"source": "Alice", "relation": "lives in", "target": "Berlin"}],
+                "valid_from": "2015-03-01T00:00:00Z",
+                "valid_to": "2022-06-01T00:00:00Z",
+            },
+            {
+                "text": "Alice lives in Lisbon.",
+                "entities": ["Alice", "Lisbon"],
+                "relations": [{"source": "Alice", "relation": "lives in", "target": "Lisbon"}],
+                "valid_from": "2022-06-01T00:00:00Z",
+            },
+        ],
+        user_id=user_id,
+    )
+    question = "Which city does Alice live in?"
+    now = memory.search(question, user_id=user_id, top_k=5)
+    assert _texts(now) == ["Alice lives in Lisbon."]
+    then = memory.search(question, user_id=user_id, as_of=datetime(2019, 1, 1), top_k=5)
+    assert _texts(then) == ["Alice lives in Berlin."]
+    assert [(r["source"], r["target"]) for r in then["relations"]] == [("Alice", "Berlin")]
+    before = memory.search(
+        question, user_id=user_id, as_of=datetime(2010, 1, 1, tzinfo=timezone.utc)
+    )
+    assert before["results"] == []
+    both = memory.search(question, user_id=user_id, include_superseded=True)
+    assert set(_texts(both)) == {"Alice lives in Lisbon.", "Alice lives in Berlin."}
+
+    history = memory.entity_history("alice", user_id=user_id)
+    assert history is not None and history["entity"]["name"] == "Alice"
+    assert [f["memory"] for f in history["facts"]] == [
+        "Alice lives in Berlin.",
+        "Alice lives in Lisbon.",
+    ]
+    assert [r["target"] for r in history["relations"]] == ["Berlin", "Lisbon"]
+    assert history["relations"][0]["valid_to"].startswith("2022-06-01")
+    assert [e["kind"] for e in history["timeline"]].count("relation") == 2
+    assert memory.entity_history("nobody", user_id=user_id) is None
+
+
+def test_nothing_leaves_its_scope(memory: Memory, user_id: str) -> None:
+    other = user_id + "-other"
+    try:
+        memory.add_facts(FAMILY, user_id=other)
+        memory.add_facts(["Alice's sister moved to Porto."], user_id=user_id)
+        result = memory.search(QUESTION, user_id=user_id, top_k=10)
+        assert _texts(result) == ["Alice's sister moved to Porto."]
+        assert {r["user_id"] for r in result["results"]} == {user_id}
+        assert result["relations"] == []
+        their_fact = memory.get_all(user_id=other, limit=1)["results"][0]["id"]
+        assert memory.get(their_fact, user_id=user_id) is None
+        assert memory.get(their_fact, user_id=other)["id"] == their_fact
+    finally:
+        memory.reset(user_id=other)
+
+
+def test_get_and_get_all_with_filters_and_paging(memory: Memory, user_id: str) -> None:
+    facts = [{"text": f"Note number {i}.", "metadata": {"n": i, "room": "r1"}} for i in range(5)]
+    added = memory.add_facts(facts, user_id=user_id)["results"]
+    one = memory.get(added[2]["id"])
+    assert one is not None and one["memory"] == "Note number 2." and one["metadata"]["n"] == 2
+    assert memory.get("no-such-id") is None
+    page = memory.get_all(user_id=user_id, filters={"n": {"gte": 1}}, limit=2, offset=1)
+    everything = memory.get_all(user_id=user_id, filters={"n": {"gte": 1}}, limit=10)
+    assert len(everything["results"]) == 4
+    assert [r["id"] for r in page["results"]] == [r["id"] for r in everything["results"][1:3]]
+    with pytest.raises(InputError):
+        memory.get_all(user_id=user_id, limit=0)
+
+
+def test_search_collapses_near_duplicates(memory: Memory, user_id: str) -> None:
+    memory.add_facts(["I am allergic to peanuts."], user_id=user_id)
+    memory.add_facts(["I am allergic to peanuts!", "I play the violin."], user_id=user_id)
+    result = memory.search("What am I allergic to?", user_id=user_id, top_k=5)
+    assert _texts(result).count("I play the violin.") == 1
+    assert sum("peanuts" in t for t in _texts(result)) == 1
+
+
+def test_the_context_block_keeps_to_its_budget(memory: Memory, user_id: str) -> None:
+    memory.add_facts(
+        [f"Fact {i}: I visited city number {i} last year." for i in range(30)], user_id=user_id
+    )
+    result = memory.search(
+        "Which cities did I visit?", user_id=user_id, top_k=30, context_tokens=60
+    )
+    assert 0 < estimate_tokens(result["context"]) <= 60
+    assert result["context"].count("\n- ") < 30
+    assert render([], [], 800) == ""
+
+
+def test_search_rejects_bad_input(memory: Memory, user_id: str) -> None:
+    with pytest.raises(InputError):
+        memory.search(" ", user_id=user_id)
+    with pytest.raises(InputError):
+        memory.search("x")
+    with pytest.raises(InputError):
+        memory.search("x", user_id=user_id, top_k=0)

@@ -1,0 +1,298 @@
+"""The REST API through httpx (FastAPI's TestClient) on the real Neo4j; the LLM is the
+scripted server at the HTTP boundary."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from graphmem.config import Settings
+from graphmem.embed.local import LocalEmbedder
+from graphmem.memory import Memory
+from graphmem.server.auth import KeyRing
+from graphmem.server.rest import create_app
+from tests.scripted_llm import ScriptedLLMServer
+
+ALICE_KEY = "sk-test-alice-0000000001"
+BOB_KEY = "sk-test-bob-00000000000002"
+ADMIN_KEY = "sk-test-admin-000000000003"
+EXTRACTION = {
+    "facts": [{"id": 0, "text": "Alice works at Acme Corp", "entities": ["Alice", "Acme Corp"]}],
+    "entities": [
+        {"name": "Alice", "type": "Person"},
+        {"name": "Acme Corp", "type": "Organization"},
+    ],
+    "relations": [{"source": "Alice", "type": "WORKS_AT", "target": "Acme Corp", "fact": 0}],
+}
+
+
+@pytest.fixture(scope="module")
+def rest_memory(
+    settings: Settings, embedder: LocalEmbedder, scripted_llm_server: ScriptedLLMServer
+) -> Iterator[Memory]:
+    llm_settings = settings.model_copy(update={"llm_base_url": scripted_llm_server.url})
+    with Memory(llm_settings, embedder=embedder) as memory:
+        yield memory
+
+
+@pytest.fixture
+def bob_id(user_id: str, memory: Memory) -> Iterator[str]:
+    bob = f"{user_id}-bob"
+    yield bob
+    memory.reset(user_id=bob)
+
+
+@pytest.fixture
+def client(rest_memory: Memory, user_id: str, bob_id: str) -> TestClient:
+    keys = KeyRing.from_mapping(
+        {
+            "keys": {
+                ALICE_KEY: {"user_id": user_id},
+                BOB_KEY: {"user_id": bob_id},
+                ADMIN_KEY: "*",
+            }
+        }
+    )
+    return TestClient(create_app(rest_memory, keys, max_body_bytes=50_000))
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def add_fact(client: TestClient, key: str, text: str) -> str:
+    answer = client.post("/v1/memories", json={"messages": text, "infer": False}, headers=auth(key))
+    assert answer.status_code == 200, answer.text
+    return answer.json()["results"][0]["id"]
+
+
+def test_health_needs_no_key(client: TestClient) -> None:
+    answer = client.get("/health")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["neo4j"].startswith("5.")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer sk-not-a-key-000000000"}, {"X-API-Key": "short"}],
+)
+def test_unknown_or_missing_key_is_401(client: TestClient, headers: dict[str, str]) -> None:
+    answer = client.get("/v1/memories", headers=headers)
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"] == "Bearer"
+
+
+def test_add_with_the_llm_then_search(
+    client: TestClient, scripted_llm: ScriptedLLMServer, user_id: str
+) -> None:
+    scripted_llm.script([json.dumps(EXTRACTION)])
+    added = client.post(
+        "/v1/memories",
+        json={"messages": [{"role": "user", "content": "I'm Alice and I work at Acme Corp."}]},
+        headers={"X-API-Key": ALICE_KEY},
+    )
+    assert added.status_code == 200, added.text
+    body = added.json()
+    assert [r["memory"] for r in body["results"]] == ["Alice works at Acme Corp"]
+    assert body["usage"]["llm_calls"] == 1
+    assert len(scripted_llm.chat_requests) == 1
+
+    found = client.post(
+        "/v1/memories/search", json={"query": "Where does Alice work?"}, headers=auth(ALICE_KEY)
+    )
+    assert found.status_code == 200, found.text
+    result = found.json()
+    assert result["results"][0]["memory"] == "Alice works at Acme Corp"
+    assert result["results"][0]["user_id"] == user_id  # the key's scope was filled in
+    assert {(r["source"], r["relation"], r["target"]) for r in result["relations"]} == {
+        ("Alice", "WORKS_AT", "Acme Corp")
+    }
+
+    timeline = client.get("/v1/entities/Alice/history", headers=auth(ALICE_KEY))
+    assert timeline.status_code == 200, timeline.text
+    assert timeline.json()["relations"][0]["relation"] == "WORKS_AT"
+    assert client.get("/v1/entities/Nobody/history", headers=auth(ALICE_KEY)).status_code == 404
+
+
+def test_get_list_update_history_delete(client: TestClient) -> None:
+    memory_id = add_fact(client, ALICE_KEY, "Alice prefers green tea.")
+    listed = client.get("/v1/memories", headers=auth(ALICE_KEY)).json()["results"]
+    assert [m["id"] for m in listed] == [memory_id]
+    assert client.get(f"/v1/memories/{memory_id}", headers=auth(ALICE_KEY)).json()["memory"] == (
+        "Alice prefers green tea."
+    )
+
+    updated = client.put(
+        f"/v1/memories/{memory_id}", json={"text": "Alice prefers oolong."}, headers=auth(ALICE_KEY)
+    )
+    assert updated.status_code == 200 and updated.json()["previous_memory"] == (
+        "Alice prefers green tea."
+    )
+    events = client.get(f"/v1/memories/{memory_id}/history", headers=auth(ALICE_KEY)).json()
+    assert [e["event"] for e in events][-1] == "UPDATE"
+
+    deleted = client.delete(f"/v1/memories/{memory_id}", headers=auth(ALICE_KEY))
+    assert deleted.status_code == 200, deleted.text
+    assert client.get(f"/v1/memories/{memory_id}", headers=auth(ALICE_KEY)).status_code == 404
+
+
+def test_a_key_for_alice_never_reaches_bob(client: TestClient, bob_id: str) -> None:
+    bobs = add_fact(client, BOB_KEY, "Bob's locker code is 4711.")
+    alice = auth(ALICE_KEY)
+
+    # Naming bob's scope is refused outright...
+    for answer in (
+        client.get("/v1/memories", params={"user_id": bob_id}, headers=alice),
+        client.post(
+            "/v1/memories/search", json={"query": "locker", "user_id": bob_id}, headers=alice
+        ),
+        client.post("/v1/memories", json={"messages": "x", "user_id": bob_id}, headers=alice),
+        client.get(f"/v1/memories/{bobs}", params={"user_id": bob_id}, headers=alice),
+    ):
+        assert answer.status_code == 403, answer.text
+    # ...and bob's ids do not exist for alice.
+    assert client.get(f"/v1/memories/{bobs}", headers=alice).status_code == 404
+    assert (
+        client.put(f"/v1/memories/{bobs}", json={"text": "0000"}, headers=alice).status_code == 404
+    )
+    assert client.delete(f"/v1/memories/{bobs}", headers=alice).status_code == 404
+    assert client.get(f"/v1/memories/{bobs}/history", headers=alice).status_code == 404
+    searched = client.post("/v1/memories/search", json={"query": "locker code"}, headers=alice)
+    assert searched.json()["results"] == []
+
+    # Bob still has it; the operator key sees it by id.
+    assert client.get(f"/v1/memories/{bobs}", headers=auth(BOB_KEY)).json()["memory"] == (
+        "Bob's locker code is 4711."
+    )
+    assert client.get(f"/v1/memories/{bobs}", headers=auth(ADMIN_KEY)).status_code == 200
+
+
+def test_request_limits(client: TestClient) -> None:
+    big = {"messages": "x" * 60_000, "infer": False}
+    assert client.post("/v1/memories", json=big, headers=auth(ALICE_KEY)).status_code == 413
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(10):
+            yield b" " * 10_000
+
+    streamed = client.post(
+        "/v1/memories",
+        content=chunks(),
+        headers={**auth(ALICE_KEY), "Content-Type": "application/json"},
+    )
+    assert streamed.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": ""},
+        {"query": "x", "top_k": 0},
+        {"query": "x", "surprise": 1},
+        {"query": "\ud800"},
+        {"query": "x", "filters": {"no such op": {"$bad": 1}}},
+    ],
+)
+def test_bad_search_input_is_422(client: TestClient, body: dict[str, Any]) -> None:
+    payload = json.dumps(body)  # keeps a lone surrogate as the \\ud800 escape
+    answer = client.post(
+        "/v1/memories/search",
+        content=payload,
+        headers={**auth(ALICE_KEY), "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422, answer.text
+
+
+def test_openapi_documents_routes_and_keys(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/memories", "/v1/memories/search", "/v1/memories/{memory_id}"} <= set(spec["paths"])
+    assert {"HTTPBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])
+    assert client.get("/docs").status_code == 200
+
+
+def test_keys_from_file_and_env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    toml = tmp_path / "keys.toml"
+    toml.write_text('[keys]\n"sk-file-key-0000000000" = { user_id = "carol" }\n')
+    ring = KeyRing.configured(toml)
+    grant = ring.lookup("sk-file-key-0000000000")
+    assert grant is not None and grant.confine()["user_id"] == "carol"
+    monkeypatch.setenv("GRAPHMEM_API_KEYS", json.dumps({"sk-env-key-00000000000": "*"}))
+    assert KeyRing.configured().lookup("sk-env-key-00000000000") is not None
+    monkeypatch.delenv("GRAPHMEM_API_KEYS")
+    with pytest.raises(Exception, match="no API keys configured"):
+        KeyRing.configured()
+
+
+def test_schemathesis_finds_no_server_error(
+    client: TestClient, scripted_llm: ScriptedLLMServer
+) -> None:
+    """Property-based requests from the OpenAPI spec (schemathesis): no answer is a 5xx.
+
+    The scripted LLM answers every extraction, so adds with infer=true take the full path.
+    20 examples per operation by default (~25 s); GRAPHMEM_SCHEMATHESIS_EXAMPLES for more.
+    """
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import HealthCheck, given, settings
+
+    scripted_llm.responder = lambda request: json.dumps(EXTRACTION)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
+    errors: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=int(os.environ.get("GRAPHMEM_SCHEMATHESIS_EXAMPLES", "20")),
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case: Any) -> None:
+            answer = case.call(headers=auth(ALICE_KEY))
+            if answer.status_code >= 500:
+                errors.append(
+                    f"{case.operation.label} -> {answer.status_code}: {answer.text[:200]}"
+                )
+
+        check()
+    assert errors == []
+
+
+def test_list_with_a_metadata_filter(client: TestClient) -> None:
+    for room in ("proj-42", "proj-7"):
+        answer = client.post(
+            "/v1/memories",
+            json={
+                "messages": f"Standup notes for {room}.",
+                "infer": False,
+                "metadata": {"room": room},
+            },
+            headers=auth(ALICE_KEY),
+        )
+        assert answer.status_code == 200, answer.text
+    listed = client.get(
+        "/v1/memories", params={"filters": '{"room": "proj-42"}'}, headers=auth(ALICE_KEY)
+    )
+    assert [m["memory"] for m in listed.json()["results"]] == ["Standup notes for proj-42."]
+    bad = client.get("/v1/memories", params={"filters": "[1, 2]"}, headers=auth(ALICE_KEY))
+    assert bad.status_code == 422
+
+
+def test_lone_surrogates_are_refused_before_any_write(client: TestClient) -> None:
+    body = '{"messages": "hello", "infer": false, "metadata": {"room": ["ok", "\\ud800"]}}'
+    answer = client.post(
+        "/v1/memories",
+        content=body,
+        headers={**auth(ALICE_KEY), "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422
+    assert client.get("/v1/memories", headers=auth(ALICE_KEY)).json()["results"] == []
+    listed = client.get(
+        "/v1/memories", params={"filters": '{"room": "\\ud800"}'}, headers=auth(ALICE_KEY)
+    )
+    assert listed.status_code == 422
