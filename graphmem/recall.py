@@ -16,9 +16,18 @@ Beth rank as if the query had named her. Each candidate is scored
 where proximity is personalised PageRank over the retrieved subgraph (facts and entities,
 ABOUT links and relations), restarting at the seeds, scaled to [0, 1] by its best fact;
 lexical is the fulltext score scaled by the best lexical hit. The weights were chosen on
-the LoCoMo-R dev split (bench/locomo_recall.py). Near-duplicates (same content hash or
-cosine >= duplicate_cosine) collapse into the best of them. Vector scores are always
-raw cosine of the stored vectors (also for index hits, whose own score is quantised).
+the LoCoMo-R dev split (bench/locomo_recall.py): cosine leads and graph proximity is a
+small bonus (w_graph 0.08 on w_vector 1.0), so graph-reached facts break near-ties and
+enter the top k without pushing the vector head out. When the walk followed a relation
+the query names ("Alice's sister" over SISTER), proximity is anchored on the question and
+w_graph is asked_graph_weight (0.25) instead; lexical hits join the candidates but
+their score carries no weight (any lexical weight traded multi-hop recall for single-hop).
+The top k is picked by maximal marginal relevance (score - diversity * the highest cosine
+to an already picked fact, diversity 0.2): questions whose answer spans several memories
+are served better by k different facts than by k paraphrases of the nearest one.
+Near-duplicates (same content hash or cosine >= duplicate_cosine) collapse into the best
+of them. Vector scores are always raw cosine of the stored vectors (also for index hits,
+whose own score is quantised).
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from graphmem.embed import Embedder
 from graphmem.filters import Predicate, compile_filters
 from graphmem.metadata import unflatten
 from graphmem.models import MemoryItem, Scope, entity_key
+from graphmem.store.neo4j import native
 from graphmem.store.recall_reads import Edge, Hit, RecallReads, Window
 
 Mode = Literal["blended", "vector", "lexical"]
@@ -46,9 +56,15 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 class Tuning:
     """Knobs of the blend; defaults chosen on the LoCoMo-R dev split."""
 
-    vector_weight: float = 0.6
-    graph_weight: float = 0.15
-    lexical_weight: float = 0.1
+    # Tuned on the LoCoMo-R dev split (only the dev split): w_graph and diversity swept
+    # together; see bench/results/locomo_recall.md. A larger graph or any lexical weight
+    # reorders the vector head and cost multi-hop (all-evidence) recall there.
+    vector_weight: float = 1.0
+    graph_weight: float = 0.08
+    lexical_weight: float = 0.0
+    # Graph weight when the walk followed a relation the query names ("Alice's sister"):
+    # then proximity is anchored on the question itself, not on a keyword neighbourhood.
+    asked_graph_weight: float = 0.25
     pool_factor: int = 3  # candidates fetched per channel: pool_factor * top_k (>= min_pool)
     min_pool: int = 30
     # The entities of this many top fact hits seed the walk when the query names no
@@ -66,7 +82,7 @@ class Tuning:
     restart: float = 0.5  # PageRank restart probability
     iterations: int = 30
     duplicate_cosine: float = 0.95
-    diversity: float = 0.0  # maximal-marginal-relevance weight when picking the top k
+    diversity: float = 0.2  # maximal-marginal-relevance weight when picking the top k
 
 
 @dataclass
@@ -159,10 +175,11 @@ class Recaller:
             )
             _merge(cands, _scaled(lexical), "lexical")
         self._link(scope, cands, embedding)
+        asked = False
         if request.mode == "blended":
-            self._expand(request, embedding, window, where, cands, n_facts, n_entities)
+            asked = self._expand(request, embedding, window, where, cands, n_facts, n_entities)
         for cand in cands.values():
-            cand.score = self._blend(cand, request.mode)
+            cand.score = self._blend(cand, request.mode, asked)
         ordered = sorted((c for c in cands.values() if c.linked), key=_rank_key)
         diversity = tune.diversity if request.mode == "blended" else 0.0
         return self._collapse(request.scope, ordered, embedding, request.top_k, diversity)
@@ -183,12 +200,15 @@ class Recaller:
         cands: dict[str, Candidate],
         n_facts: int,
         n_entities: int,
-    ) -> None:
-        """Seeds -> walk -> facts of the reached entities -> PageRank proximity."""
+    ) -> bool:
+        """Seeds -> walk -> facts of the reached entities -> PageRank proximity.
+
+        True when the walk followed a relation whose type shares a word with the query.
+        """
         scope, tune = request.scope, self.tuning
         seeds = self._seeds(request, embedding, cands, n_facts, n_entities)
         if not seeds:
-            return
+            return False
         asked = _words(request.query)
         edges = self.reads.walk(
             scope, list(seeds), sorted(asked), degree_cap=tune.degree_cap, window=window
@@ -212,6 +232,7 @@ class Recaller:
         )
         for fid, value in proximity.items():
             cands[fid].graph = value
+        return any(matched)
 
     def _seeds(
         self,
@@ -258,15 +279,16 @@ class Recaller:
             seeds[key] = seeds.get(key, 0.0) + value
         return seeds
 
-    def _blend(self, cand: Candidate, mode: Mode) -> float:
+    def _blend(self, cand: Candidate, mode: Mode, asked: bool = False) -> float:
         if mode == "vector":
             return cand.vector
         if mode == "lexical":
             return cand.lexical
         tune = self.tuning
+        graph_weight = tune.asked_graph_weight if asked else tune.graph_weight
         return (
             tune.vector_weight * cand.vector
-            + tune.graph_weight * cand.graph
+            + graph_weight * cand.graph
             + tune.lexical_weight * cand.lexical
         )
 
@@ -462,10 +484,10 @@ def memory_item(row: Mapping[str, Any], **extra: Any) -> MemoryItem:
         run_id=row.get("run_id"),
         metadata=unflatten(row),
         entities=entities,
-        valid_from=_native(row.get("valid_from")),
-        valid_to=_native(row.get("valid_to")),
-        created_at=_native(row.get("created_at")),
-        updated_at=_native(row.get("updated_at")),
+        valid_from=native(row.get("valid_from")),
+        valid_to=native(row.get("valid_to")),
+        created_at=native(row.get("created_at")),
+        updated_at=native(row.get("updated_at")),
         **extra,
     )
 
@@ -493,13 +515,8 @@ def _relation(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _native(value: Any) -> Any:
-    """neo4j.time values -> datetime."""
-    return value.to_native() if hasattr(value, "to_native") else value
-
-
 def _iso(value: Any) -> str | None:
-    value = _native(value)
+    value = native(value)
     return value.isoformat() if value is not None else None
 
 

@@ -166,3 +166,16 @@ def test_search_rejects_bad_input(memory: Memory, user_id: str) -> None:
         memory.search("x")
     with pytest.raises(InputError):
         memory.search("x", user_id=user_id, top_k=0)
+
+
+def test_graph_weight_is_raised_only_when_the_query_names_a_walked_relation() -> None:
+    from graphmem.recall import Candidate, Tuning
+
+    tune = Tuning()
+    recaller = Recaller(None, None, 0.7, tune)  # type: ignore[arg-type]
+    cand = Candidate("f", vector=0.5, graph=1.0, lexical=1.0)
+    plain = tune.vector_weight * 0.5 + tune.graph_weight + tune.lexical_weight
+    assert recaller._blend(cand, "blended") == pytest.approx(plain)
+    asked = recaller._blend(cand, "blended", asked=True)
+    assert asked == pytest.approx(plain - tune.graph_weight + tune.asked_graph_weight)
+    assert recaller._blend(cand, "vector", asked=True) == 0.5
