@@ -122,6 +122,19 @@ def _next_start(text: str, position: int) -> int:
 def _closing_index(text: str, start: int) -> int | None:
     """Index just past the bracket closing the one at `start`, skipping strings; None if none."""
     depth = 0
+    for index, char in _structural_chars(text, start):
+        if char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return None
+
+
+def _structural_chars(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, char) for every character from `start` that is not inside a JSON string
+    (the quotes themselves included)."""
     in_string = False
     escaped = False
     for index in range(start, len(text)):
@@ -133,15 +146,10 @@ def _closing_index(text: str, start: int) -> int | None:
                 escaped = True
             elif char == '"':
                 in_string = False
-        elif char == '"':
+            continue
+        if char == '"':
             in_string = True
-        elif char in "{[":
-            depth += 1
-        elif char in "}]":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    return None
+        yield index, char
 
 
 def _object_from(snippet: str, problems: list[str]) -> dict[str, Any] | None:
@@ -167,23 +175,12 @@ def _loads(snippet: str) -> Any:
 
 def _drop_trailing_commas(snippet: str) -> str:
     """Remove commas that directly precede a closing bracket, outside strings."""
-    out: list[str] = []
-    in_string = False
-    escaped = False
-    for index, char in enumerate(snippet):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char == "," and _closes_next(snippet, index + 1):
-            continue
-        out.append(char)
-    return "".join(out)
+    dropped = {
+        index
+        for index, char in _structural_chars(snippet)
+        if char == "," and _closes_next(snippet, index + 1)
+    }
+    return "".join(char for index, char in enumerate(snippet) if index not in dropped)
 
 
 def _closes_next(text: str, index: int) -> bool:
