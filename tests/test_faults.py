@@ -235,9 +235,11 @@ def test_neo4j_restart_mid_stream_loses_nothing_and_half_writes_nothing(
     scripted_llm.responder = responder
     overrides = {"neo4j_uri": dedicated.uri, "llm_base_url": scripted_llm.url}
     with Memory(settings.model_copy(update=overrides), embedder=embedder) as memory:
-        # 35 s down: longer than the driver retries, so some adds must fail (and be recovered)
+        # 60 s down: the driver retries a transaction for 30 s with jittered exponential
+        # backoff, so its last attempt can land ~38 s after the first failure; a shorter outage
+        # is sometimes ridden out entirely and the test would not see the failures it checks.
         report = run_fault_stream(
-            memory, dedicated, adds_per_writer=16, stop_after=4, downtime_s=35
+            memory, dedicated, adds_per_writer=16, stop_after=4, downtime_s=60
         )
         print(f"\nfault stream: {report}")
         assert report.attempted == 32
