@@ -144,9 +144,7 @@ class Recaller:
         embedding = self.embedder.embed_one(request.query)
         ranked, rows = self._rank(request, embedding, window, where)
         results = [_result(rows[c.id], c) for c in ranked]
-        relations = [
-            _relation(r) for r in self.reads.fact_relations(request.scope, [c.id for c in ranked])
-        ]
+        relations = [_relation(r) for c in ranked for r in rows[c.id]["relations"]]
         return {
             "results": results,
             "relations": relations,
@@ -304,46 +302,68 @@ class Recaller:
 
         With diversity > 0 the pick is maximal marginal relevance: each step takes the
         candidate maximising score - diversity * (its highest cosine to a kept fact).
-        Full rows (with vectors) are read only for the best 3 * top_k candidates, and for
-        more when duplicates thinned those out.
+        Rows (with vectors) are read for the best 3 * top_k candidates, and for more when
+        duplicates thinned those out.
         """
         kept: list[Candidate] = []
         rows: dict[str, dict[str, Any]] = {}
         hashes: set[str] = set()
-        vectors: list[np.ndarray] = []
         step = max(3 * top_k, 30)
         for start in range(0, len(ordered), step):
             chunk = ordered[start : start + step]
-            fetched = self.reads.fact_rows(
-                scope, [c.id for c in chunk], embedding, with_embedding=True
-            )
+            fetched = self.reads.fact_rows(scope, [c.id for c in chunk], embedding)
             rows.update({row["id"]: row for row in fetched})
-            pending = [(c, _unit(rows[c.id].get("vector"))) for c in chunk if c.id in rows]
+            _add_similar(rows, [c.id for c in kept] + [row["id"] for row in fetched])
+            pending = [c for c in chunk if c.id in rows]
             while pending and len(kept) < top_k:
-                pick = max(range(len(pending)), key=lambda i: _mmr(pending[i], vectors, diversity))
-                cand, vec = pending.pop(pick)
-                row = rows[cand.id]
-                near = (
-                    max((float(vec @ v) for v in vectors), default=0.0) if vec is not None else 0.0
+                pick = max(
+                    range(len(pending)),
+                    key=lambda i: _mmr(pending[i], rows[pending[i].id], kept, diversity),
                 )
-                if row.get("content_hash") in hashes or near >= self.tuning.duplicate_cosine:
+                cand = pending.pop(pick)
+                row = rows[cand.id]
+                if (
+                    row.get("content_hash") in hashes
+                    or _nearest_kept(row, kept) >= self.tuning.duplicate_cosine
+                ):
                     continue
                 kept.append(cand)
                 hashes.add(row.get("content_hash", ""))
-                if vec is not None:
-                    vectors.append(vec)
             if len(kept) == top_k:
                 break
         return kept, rows
 
 
+def _add_similar(rows: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> None:
+    """Set each row's `similar`: {fact id: cosine} to every fact of `ids` (one matmul).
+
+    A fact without a vector (or of another length) is similar to none.
+    """
+    vectors = [rows[i].get("vector") or [] for i in ids]
+    dimension = max((len(v) for v in vectors), default=0)
+    units = np.zeros((len(ids), dimension), dtype=np.float32)
+    for j, vector in enumerate(vectors):
+        if len(vector) == dimension:
+            units[j] = vector
+    norms = np.linalg.norm(units, axis=1, keepdims=True)
+    units = np.divide(units, norms, out=np.zeros_like(units), where=norms > 0)
+    matrix = (units @ units.T).tolist()
+    for i, fid in enumerate(ids):
+        rows[fid]["similar"] = dict(zip(ids, matrix[i], strict=True))
+
+
+def _nearest_kept(row: Mapping[str, Any], kept: Sequence[Candidate]) -> float:
+    """The highest cosine of a fact (its row) to the facts kept so far (0 if none)."""
+    similar = row["similar"]
+    return max((similar.get(k.id, 0.0) for k in kept), default=0.0)
+
+
 def _mmr(
-    item: tuple[Candidate, np.ndarray | None], kept: Sequence[np.ndarray], weight: float
+    cand: Candidate, row: Mapping[str, Any], kept: Sequence[Candidate], weight: float
 ) -> float:
-    cand, vec = item
-    if weight <= 0 or vec is None or not kept:
+    if weight <= 0 or not kept:
         return cand.score
-    return cand.score - weight * max(float(vec @ v) for v in kept)
+    return cand.score - weight * _nearest_kept(row, kept)
 
 
 def personalised_pagerank(
@@ -457,14 +477,6 @@ def _words(text: str) -> set[str]:
 
 def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
-def _unit(vector: Sequence[float] | None) -> np.ndarray | None:
-    if not vector:
-        return None
-    arr = np.asarray(vector, dtype=np.float32)
-    norm = float(np.linalg.norm(arr))
-    return arr / norm if norm > 0 else None
 
 
 def _aware(moment: datetime) -> datetime:

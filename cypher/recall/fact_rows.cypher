@@ -1,5 +1,7 @@
 // Candidate facts by id, confined to the scope: properties, raw cosine to the query,
-// the entities they are about, and (when $with_embedding) the vector for duplicate checks.
+// the entities they are about, the entity-to-entity relations resting on them (with
+// their validity), and the vector, for duplicate checks and diversity. The client
+// computes those cosines: pairwise cosine on the server re-reads each vector per pair.
 UNWIND $ids AS fact_id
 MATCH (f:Fact {id: fact_id})
 WHERE ($user_id IS NULL OR f.user_id = $user_id)
@@ -7,5 +9,8 @@ WHERE ($user_id IS NULL OR f.user_id = $user_id)
   AND ($run_id IS NULL OR f.run_id = $run_id)
 RETURN f {.*, embedding: null} AS fact, [(f)-[:FROM]->(ep:Episode) | ep.id] AS episodes,
        [(f)-[:ABOUT]->(e:Entity) | {id: e.id, name: e.name}] AS entities,
+       [(f)-[:ABOUT]->(a:Entity)-[r]->(b:Entity) WHERE r.fact_id = f.id |
+         {source: a.name, relation: type(r), target: b.name, fact_id: r.fact_id,
+          valid_from: r.valid_from, valid_to: r.valid_to}] AS relations,
        2 * vector.similarity.cosine(f.embedding, $embedding) - 1 AS score,
-       CASE WHEN $with_embedding THEN f.embedding END AS embedding
+       f.embedding AS embedding

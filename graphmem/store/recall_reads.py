@@ -4,7 +4,9 @@ Every read is confined to a scope (the Scope's ids as parameters) and, where it 
 facts, to a visibility window (statuses, as_of, valid_after) and the caller's compiled
 filter. Nearest-neighbour reads are exact under all of these: small scopes are scanned;
 large ones ask the vector index for an over-fetch and fall back to the scan when too few
-hits survive the filters (on 5.26 the index filters after its top-k).
+hits survive the filters (on 5.26 the index filters after its top-k). Where the server's
+SEARCH clause filters inside the index (2026.06+, see GraphStore.vector_search), the index
+is asked through SEARCH with the scope as its filter (recall/fact_search, entity_search).
 """
 
 from __future__ import annotations
@@ -116,7 +118,8 @@ class RecallReads:
         if scope_facts <= EXACT_SCAN_MAX:
             return self._hits(scan, params)
         fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
-        hits = self._hits(where.apply(query("recall/fact_index")), {**params, "fetch_k": fetch_k})
+        indexed = where.apply(query(nearest_statements(self.store)[0]))
+        hits = self._hits(indexed, {**params, "fetch_k": fetch_k})
         return hits if len(hits) >= k else self._hits(scan, params)
 
     def nearest_entities(
@@ -133,7 +136,8 @@ class RecallReads:
         if scope_entities is not None and scope_entities <= EXACT_SCAN_MAX:
             return self._hits(query("recall/entity_scan"), params)
         fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
-        hits = self._hits(query("recall/entity_index"), {**params, "fetch_k": fetch_k})
+        indexed = query(nearest_statements(self.store)[1])
+        hits = self._hits(indexed, {**params, "fetch_k": fetch_k})
         if len(hits) >= k:
             return hits
         # Short: either the scope has fewer matches or they fell outside the over-fetch.
@@ -219,40 +223,25 @@ class RecallReads:
         ]
 
     def fact_rows(
-        self,
-        scope: Scope,
-        ids: Sequence[str],
-        embedding: list[float],
-        *,
-        with_embedding: bool = False,
+        self, scope: Scope, ids: Sequence[str], embedding: list[float]
     ) -> list[dict[str, Any]]:
-        """Facts by id with their entities ({id, name}), raw cosine and optional vector."""
+        """Facts by id with their entities ({id, name}), the relations resting on them,
+        raw cosine and vector."""
         if not ids:
             return []
-        params = {
-            **scope.params(),
-            "ids": list(ids),
-            "embedding": embedding,
-            "with_embedding": with_embedding,
-        }
+        params = {**scope.params(), "ids": list(ids), "embedding": embedding}
         records = self.store.read(query("recall/fact_rows"), params)
         return [
             {
                 **r["fact"],
                 "entities": r["entities"],
                 "episodes": r["episodes"],
+                "relations": r["relations"],
                 "score": float(r["score"]),
                 "vector": r["embedding"],
             }
             for r in records
         ]
-
-    def fact_relations(self, scope: Scope, ids: Sequence[str]) -> list[dict[str, Any]]:
-        """The relations resting on the given facts."""
-        if not ids:
-            return []
-        params = {**scope.params(), "ids": list(ids)}
-        return [dict(r) for r in self.store.read(query("recall/fact_relations"), params)]
 
     def get_fact(self, scope: Scope | None, fact_id: str) -> dict[str, Any] | None:
         params = {**_scope_params(scope), "id": fact_id}
@@ -294,6 +283,17 @@ class RecallReads:
             Hit(r["id"], float(r["score"]), r.get("name"), int(r.get("degree") or 0))
             for r in self.store.read(statement, params)
         ]
+
+
+def nearest_statements(store: GraphStore) -> tuple[str, str]:
+    """The statements nearest_facts and nearest_entities send to the vector index on this
+    store's server: SEARCH with the scope filtered inside the index where the server and the
+    index have it, else queryNodes (the index filters after its top-k)."""
+    found = store.vector_search()
+    return (
+        "recall/fact_search" if found.facts else "recall/fact_index",
+        "recall/entity_search" if found.entities else "recall/entity_index",
+    )
 
 
 def _scope_params(scope: Scope | None) -> dict[str, str | None]:
