@@ -142,6 +142,17 @@ class Recaller:
         where = compile_filters(request.filters)
         window = window_for(request.as_of, request.include_superseded)
         embedding = self.embedder.embed_one(request.query)
+        # Every read of one search shares a read transaction: one view of the graph, one
+        # commit. The query is embedded before it opens.
+        return self.reads.snapshot(
+            lambda reads: Recaller(reads, self.embedder, self.threshold, self.tuning)._answer(
+                request, embedding, window, where
+            )
+        )
+
+    def _answer(
+        self, request: Request, embedding: list[float], window: Window, where: Predicate
+    ) -> dict[str, Any]:
         ranked, rows = self._rank(request, embedding, window, where)
         results = [_result(rows[c.id], c) for c in ranked]
         relations = [_relation(r) for c in ranked for r in rows[c.id]["relations"]]

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import neo4j
 from neo4j import Driver, GraphDatabase, ManagedTransaction
@@ -144,10 +144,38 @@ class GraphStore:
             )
         return records
 
+    def read_snapshot(self, work: Callable[[Reader], T]) -> T:
+        """Run `work` with every read in one read transaction, retried as a whole on
+        transient errors: one consistent view of the graph, and one BEGIN/COMMIT for
+        many statements instead of one per statement (half the round trips)."""
+        with (
+            translate_errors(),
+            self._driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session,
+        ):
+            return session.execute_read(lambda tx: work(TransactionReader(tx)))
+
     def write(self, work: Callable[[ManagedTransaction], T]) -> T:
         """Run `work` in one write transaction, retried by the driver on transient errors."""
         with translate_errors(), self._driver.session(database=self.database) as session:
             return session.execute_write(work)
+
+
+class Reader(Protocol):
+    """What read-only code needs of the store: run one statement, get its records."""
+
+    def read(self, statement: str, params: dict[str, Any]) -> list[neo4j.Record]: ...
+
+
+class TransactionReader:
+    """A Reader whose statements run inside one open read transaction."""
+
+    def __init__(self, tx: ManagedTransaction) -> None:
+        self._tx = tx
+
+    def read(self, statement: str, params: dict[str, Any]) -> list[neo4j.Record]:
+        return list(self._tx.run(statement, params))
 
 
 def apply_batch(tx: ManagedTransaction, batch: WriteBatch) -> None:

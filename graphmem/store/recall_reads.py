@@ -12,10 +12,10 @@ is asked through SEARCH with the scope as its filter (recall/fact_search, entity
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from graphmem.filters import NO_FILTER, Predicate
 from graphmem.models import Scope
@@ -26,8 +26,10 @@ from graphmem.store.neo4j import (
     MIN_FETCH_K,
     OVERFETCH_FACTOR,
     GraphStore,
+    Reader,
 )
 
+T = TypeVar("T")
 # Module-level so tests can force the index path (see store/neo4j.py for the policy).
 EXACT_SCAN_MAX = EXACT_SCAN_MAX_FACTS
 # Lucene's own syntax never reaches the index: queries are plain words, OR-ed.
@@ -91,12 +93,18 @@ def lucene_terms(text: str) -> str:
 class RecallReads:
     """Scoped, filtered reads for the recall pipeline."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, reader: Reader | None = None) -> None:
         self.store = store
+        self._reader: Reader = reader or store
+
+    def snapshot(self, work: Callable[[RecallReads], T]) -> T:
+        """Run `work` with reads that all share one read transaction (see
+        GraphStore.read_snapshot); the whole of `work` is retried on transient errors."""
+        return self.store.read_snapshot(lambda reader: work(RecallReads(self.store, reader)))
 
     def scope_counts(self, scope: Scope, window: Window) -> tuple[int, int]:
         params = {**scope.params(), "statuses": list(window.statuses), "cap": EXACT_SCAN_MAX + 1}
-        row = self.store.read(query("recall/scope_counts"), params)[0]
+        row = self._reader.read(query("recall/scope_counts"), params)[0]
         return int(row["facts"]), int(row["entities"])
 
     def nearest_facts(
@@ -183,7 +191,7 @@ class RecallReads:
             "words": list(words),
             "degree_cap": degree_cap,
         }
-        return [Edge(**dict(r)) for r in self.store.read(query("recall/walk"), params)]
+        return [Edge(**dict(r)) for r in self._reader.read(query("recall/walk"), params)]
 
     def entity_facts(
         self,
@@ -206,7 +214,7 @@ class RecallReads:
             "embedding": embedding,
             "per_entity": per_entity,
         }
-        records = self.store.read(where.apply(query("recall/entity_facts")), params)
+        records = self._reader.read(where.apply(query("recall/entity_facts")), params)
         return [(r["entity_id"], r["fact_id"], float(r["score"]), r["entity_ids"]) for r in records]
 
     def fact_links(
@@ -216,7 +224,7 @@ class RecallReads:
         if not ids:
             return []
         params = {**scope.params(), "ids": list(ids), "embedding": embedding}
-        records = self.store.read(query("recall/fact_links"), params)
+        records = self._reader.read(query("recall/fact_links"), params)
         return [
             (r["id"], float(r["score"]), dict(zip(r["entity_ids"], r["degrees"], strict=True)))
             for r in records
@@ -230,7 +238,7 @@ class RecallReads:
         if not ids:
             return []
         params = {**scope.params(), "ids": list(ids), "embedding": embedding}
-        records = self.store.read(query("recall/fact_rows"), params)
+        records = self._reader.read(query("recall/fact_rows"), params)
         return [
             {
                 **r["fact"],
@@ -245,7 +253,7 @@ class RecallReads:
 
     def get_fact(self, scope: Scope | None, fact_id: str) -> dict[str, Any] | None:
         params = {**_scope_params(scope), "id": fact_id}
-        records = self.store.read(query("recall/get_fact"), params)
+        records = self._reader.read(query("recall/get_fact"), params)
         return {**records[0]["fact"], "entities": records[0]["entities"]} if records else None
 
     def get_all(
@@ -264,11 +272,11 @@ class RecallReads:
             "limit": limit,
             "offset": offset,
         }
-        records = self.store.read(where.apply(query("recall/get_all")), params)
+        records = self._reader.read(where.apply(query("recall/get_all")), params)
         return [{**r["fact"], "entities": r["entities"]} for r in records]
 
     def entity_history(self, scope: Scope, key: str) -> dict[str, Any] | None:
-        records = self.store.read(query("recall/entity_history"), {**scope.params(), "key": key})
+        records = self._reader.read(query("recall/entity_history"), {**scope.params(), "key": key})
         if not records:
             return None
         record = records[0]
@@ -281,7 +289,7 @@ class RecallReads:
     def _hits(self, statement: str, params: dict[str, Any]) -> list[Hit]:
         return [
             Hit(r["id"], float(r["score"]), r.get("name"), int(r.get("degree") or 0))
-            for r in self.store.read(statement, params)
+            for r in self._reader.read(statement, params)
         ]
 
 
