@@ -1,15 +1,16 @@
 """Recall: query -> candidates -> subgraph -> scoring -> collapse -> ranked facts + context.
 
 No LLM call. The query is embedded once. Candidates are the scope's nearest facts (exact
-under the scope and filters), its lexical (fulltext) hits, and the facts the graph walk
-reaches. Seeds for the walk are the entities the query names (fulltext on names, kept
-only when every word of the name is in the query) and entities whose name embedding is at
-least the similarity threshold; hubs (entities most of the scope's facts are about, like
-the user's self) are left out, and the entities of the top fact hits can be added
-(Tuning.seed_facts, off by default). The walk follows 1-2 hops of relations valid in the
-read's window, degree-capped, preferring relations whose type shares a word with the
-query; such relations also carry the seeds on ("Alice's sister" -> Beth), so facts about
-Beth rank as if the query had named her. Each candidate is scored
+under the scope and filters) and the facts the graph walk reaches (lexical mode: the
+fulltext hits; Tuning.lexical_candidates adds them to the blend). Seeds for the walk are
+the entities the query names (exact look-ups of the normalised names its word runs could
+be: name_keys) and entities whose name embedding is at least the similarity threshold;
+hubs (entities most of the scope's facts are about, like the user's self) are left out,
+and the entities of the top fact hits can be added (Tuning.seed_facts, off by default).
+The walk follows 1-2 hops of relations valid in the read's window, degree-capped,
+preferring relations whose type shares a word with the query; such relations also carry
+the seeds on ("Alice's sister" -> Beth), so facts about Beth rank as if the query had
+named her. Each candidate is scored
 
     score = w_vector * cosine + w_graph * proximity + w_lexical * lexical
 
@@ -20,8 +21,8 @@ the LoCoMo-R dev split (bench/locomo_recall.py): cosine leads and graph proximit
 small bonus (w_graph 0.08 on w_vector 1.0), so graph-reached facts break near-ties and
 enter the top k without pushing the vector head out. When the walk followed a relation
 the query names ("Alice's sister" over SISTER), proximity is anchored on the question and
-w_graph is asked_graph_weight (0.25) instead; lexical hits join the candidates but
-their score carries no weight (any lexical weight traded multi-hop recall for single-hop).
+w_graph is asked_graph_weight (0.25) instead; w_lexical is 0 (any lexical weight traded
+multi-hop recall for single-hop).
 The top k is picked by maximal marginal relevance (score - diversity * the highest cosine
 to an already picked fact, diversity 0.2): questions whose answer spans several memories
 are served better by k different facts than by k paraphrases of the nearest one.
@@ -33,6 +34,7 @@ whose own score is quantised).
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -50,6 +52,9 @@ from graphmem.store.recall_reads import Edge, Hit, RecallReads, Window
 
 Mode = Literal["blended", "vector", "lexical"]
 _WORD = re.compile(r"\w+", re.UNICODE)
+MAX_NAME_WORDS = 4  # the longest entity name the query is searched for, in words
+MAX_NAME_KEYS = 512
+_EDGE_PUNCTUATION = string.punctuation + "\u2018\u2019\u201c\u201d\u00bf\u00a1"
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,10 @@ class Tuning:
     # Graph weight when the walk followed a relation the query names ("Alice's sister"):
     # then proximity is anchored on the question itself, not on a keyword neighbourhood.
     asked_graph_weight: float = 0.25
+    # Fulltext hits as extra blended candidates (lexical mode always uses them). Off: on
+    # LoCoMo-R dev they changed no figure (0.555 / 0.203 either way) and the fulltext query
+    # spans every scope's facts, so it was the costliest read at 100k facts.
+    lexical_candidates: bool = False
     pool_factor: int = 3  # candidates fetched per channel: pool_factor * top_k (>= min_pool)
     min_pool: int = 30
     # The entities of this many top fact hits seed the walk when the query names no
@@ -178,7 +187,7 @@ class Recaller:
                 scope, embedding, pool, window=window, where=where, scope_facts=n_facts
             )
             _merge(cands, hits, "vector")
-        if request.mode != "vector":
+        if request.mode == "lexical" or (request.mode == "blended" and tune.lexical_candidates):
             lexical = self.reads.lexical_facts(
                 scope, request.query, pool, window=window, where=where
             )
@@ -262,9 +271,8 @@ class Recaller:
         tune, scope = self.tuning, request.scope
         hub = max(tune.hub_min_facts, tune.hub_share * n_facts)
         named: dict[str, float] = {}
-        words = _words(request.query)
-        for hit in self.reads.lexical_entities(scope, request.query, tune.entity_k * 5):
-            if hit.name and _words(hit.name) <= words and hit.degree <= hub:
+        for hit in self.reads.named_entities(scope, name_keys(request.query)):
+            if hit.degree <= hub:
                 named[hit.id] = 1.0
         near = self.reads.nearest_entities(
             scope, embedding, tune.entity_k, self.threshold, scope_entities=n_entities
@@ -479,6 +487,32 @@ def _normalised(weights: Mapping[str, float], total: float) -> dict[str, float]:
 
 def _rank_key(cand: Candidate) -> tuple[float, float, str]:  # best first, ties by id
     return (-cand.score, -cand.vector, cand.id)
+
+
+def name_keys(text: str) -> list[str]:
+    """Entity keys (models.entity_key) the text may name: each run of up to
+    MAX_NAME_WORDS words, as written and with edge punctuation stripped, then with a
+    possessive 's or a plural -s dropped ("Where does Alice's sister live?" -> ...,
+    "alice", "alice's sister", ...). At most MAX_NAME_KEYS, first words first."""
+    tokens = entity_key(text).split()
+    keys: dict[str, None] = {}
+    for start in range(len(tokens)):
+        for end in range(start + 1, min(start + MAX_NAME_WORDS, len(tokens)) + 1):
+            span = tokens[start:end]
+            bare = [t.strip(_EDGE_PUNCTUATION) for t in span]
+            for words in (span, [*span[:-1], bare[-1]], bare):
+                phrase = " ".join(w for w in words if w)
+                for key in (phrase, _singular(phrase)):
+                    if key:
+                        keys[key] = None
+    return list(keys)[:MAX_NAME_KEYS]
+
+
+def _singular(phrase: str) -> str:
+    for suffix in ("'s", "\u2019s"):
+        if phrase.endswith(suffix):
+            return phrase[: -len(suffix)]
+    return _stem(phrase)
 
 
 def _words(text: str) -> set[str]:

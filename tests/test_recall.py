@@ -179,3 +179,25 @@ def test_graph_weight_is_raised_only_when_the_query_names_a_walked_relation() ->
     asked = recaller._blend(cand, "blended", asked=True)
     assert asked == pytest.approx(plain - tune.graph_weight + tune.asked_graph_weight)
     assert recaller._blend(cand, "vector", asked=True) == 0.5
+
+
+def test_name_keys_cover_possessives_punctuation_and_plurals() -> None:
+    from graphmem.recall import MAX_NAME_KEYS, name_keys
+
+    keys = name_keys("Where does Alice's sister live? Ask Dr. Smith about New York.")
+    for key in ("alice", "alice's sister", "dr. smith", "new york", "sister", "live"):
+        assert key in keys
+    assert "Alice" not in keys  # keys are normalised like stored entity keys
+    assert len(name_keys("word " * 10_000)) <= MAX_NAME_KEYS
+    assert name_keys("   ") == []
+
+
+def test_named_seeds_come_from_the_scope_only(memory: Memory, user_id: str) -> None:
+    from graphmem.recall import name_keys
+
+    memory.add_facts(FAMILY, user_id=user_id)
+    memory.add_facts([{"text": "Beth plays chess.", "entities": ["Beth"]}], user_id=user_id + "-x")
+    reads = memory_reads(memory)
+    hits = reads.named_entities(Scope(user_id=user_id), name_keys("Is Beth in New York?"))
+    assert [h.name for h in hits] == ["Beth"]
+    assert hits[0].degree == 2  # Beth is what two of this user's facts are about

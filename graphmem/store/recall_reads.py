@@ -166,12 +166,11 @@ class RecallReads:
         params = {**scope.params(), **window.params(), **where.params, "terms": terms, "k": k}
         return self._hits(where.apply(query("recall/fulltext_facts")), params)
 
-    def lexical_entities(self, scope: Scope, text: str, k: int) -> list[Hit]:
-        terms = lucene_terms(text)
-        if not terms:
+    def named_entities(self, scope: Scope, keys: Sequence[str]) -> list[Hit]:
+        """The scope's entities whose normalised name is one of `keys`."""
+        if not keys:
             return []
-        params = {**scope.params(), "terms": terms, "k": k}
-        return self._hits(query("recall/fulltext_entities"), params)
+        return self._hits(query("recall/entities_by_key"), {**scope.params(), "keys": list(keys)})
 
     def walk(
         self,
