@@ -22,6 +22,9 @@ CREATE INDEX graphmem_change_scope IF NOT EXISTS FOR (c:Change) ON (c.scope_key)
 CREATE INDEX graphmem_episode_scope IF NOT EXISTS FOR (ep:Episode) ON (ep.scope_key);
 CREATE INDEX graphmem_change_target IF NOT EXISTS FOR (c:Change) ON (c.target_id);
 
+// The vector indexes as 5.26 (and 2025.x, 2026.01-05) take them. On 2026.06 and later,
+// schema_search.cypher creates the same two first, with SEARCH filter properties, and these
+// two statements then find them and do nothing.
 CREATE VECTOR INDEX graphmem_fact_embedding IF NOT EXISTS
 FOR (f:Fact) ON (f.embedding)
 OPTIONS {indexConfig: {`vector.dimensions`: toInteger($dimension),

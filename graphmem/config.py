@@ -25,6 +25,10 @@ DEFAULT_LLM_MODEL = "qwen2.5:7b"
 DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # The password the bundled launcher and docker/compose.yml give a local Neo4j.
 LOCAL_NEO4J_PASSWORD = "graphmem-local"
+# The Neo4j the local launcher runs unless told otherwise: the 5.26 LTS (Java 17 or 21).
+# Calendar versions (2025.01 and later, Java 21+) work too; see graphmem/neo4j_server.py.
+DEFAULT_NEO4J_VERSION = "5.26.30"
+NEO4J_VERSION_PATTERN = r"^[0-9]{1,4}\.[0-9]{1,2}\.[0-9]{1,3}$"
 
 
 def config_file_path() -> Path:
@@ -47,6 +51,15 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr(LOCAL_NEO4J_PASSWORD)
     neo4j_database: str = "neo4j"
+    # Only for a local server graphmem starts itself (`graphmem neo4j start`, quickstart).
+    neo4j_version: str = Field(
+        default=DEFAULT_NEO4J_VERSION,
+        pattern=NEO4J_VERSION_PATTERN,
+        description="Neo4j version the local launcher runs, e.g. 5.26.30 or 2026.08.1.",
+    )
+    neo4j_java_home: Path | None = Field(
+        default=None, description="The JDK that runs a local Neo4j (else JAVA_HOME, else PATH)."
+    )
 
     llm_provider: str = "ollama"  # a registered provider: ollama, openai, langchain, ...
     llm_model: str = DEFAULT_LLM_MODEL

@@ -4,8 +4,14 @@ Two ways to run it, both the real Neo4j Community engine:
 
 - ``docker``: ``docker compose`` with docker/compose.yml, used when ``docker info`` answers.
 - ``launcher``: no Docker. Maven fetches the server jars from Maven Central once (cached under
-  the user cache dir), then ``java -cp <jars> org.neo4j.server.CommunityEntryPoint`` runs
-  detached, with a neo4j.conf written under ``home/conf``.
+  the user cache dir), then ``java -cp <jars> <entry point>`` runs detached, with a neo4j.conf
+  written under ``home/conf``. The entry point is the one the jars declare
+  (org.neo4j.server.CommunityEntryPoint on 5.x, org.neo4j.server.Neo4jCommunity on 2026.x).
+
+The version is 5.26.30 (the LTS) unless ``version=`` names another one on Maven Central:
+5.x runs on Java 17+, calendar versions (2025.01 and later) on Java 21+. The Java is
+``java_home=`` if given, else $JAVA_HOME, else ``java`` on PATH; one too old is an error that
+names the Java needed and any suitable JDK installed in the usual places.
 
 Each server owns a home directory holding its configuration, data, logs and a state file, so
 ``start`` is idempotent per home and ``stop``/``status`` work from another process.
@@ -25,6 +31,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,27 +42,41 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
 import graphmem
-from graphmem.config import LOCAL_NEO4J_PASSWORD, default_data_dir
+from graphmem.config import (
+    DEFAULT_NEO4J_VERSION,
+    LOCAL_NEO4J_PASSWORD,
+    NEO4J_VERSION_PATTERN,
+    default_data_dir,
+)
 from graphmem.errors import Neo4jLauncherError
 
 __all__ = [
     "NEO4J_VERSION",
     "ServerInfo",
     "ServerStatus",
+    "check_version",
     "compose_file",
     "ensure_jars",
+    "entry_point",
     "find_java",
+    "installed_javas",
     "java_major_version",
     "launcher_project_dir",
+    "required_java",
     "start",
     "status",
     "stop",
 ]
 
-NEO4J_VERSION = "5.26.30"
+NEO4J_VERSION = DEFAULT_NEO4J_VERSION
 NEO4J_USER = "neo4j"
-MIN_JAVA = 17
+MIN_JAVA = 17  # Neo4j 5.x
+MIN_JAVA_CALENDAR = 21  # Neo4j 2025.01 and later (Java 25 from 2025.10)
+FIRST_CALENDAR_MAJOR = 2025
+# The 5.x entry point; other versions name theirs in the jar's service file (ENTRY_POINT_SERVICE).
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+ENTRY_POINT_SERVICE = "META-INF/services/org.neo4j.server.startup.EntryPoint"
+_ENTRY_POINT_PACKAGE = "org.neo4j.server."
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 STATE_FILE = "graphmem-neo4j.json"
 PID_FILE = "graphmem-neo4j.pid"
@@ -65,6 +86,19 @@ LIB_DIR_ENV = "GRAPHMEM_NEO4J_LIB_DIR"
 LOG_TAIL_LINES = 30
 _RESOLVED_MARKER = ".graphmem-resolved"
 _MEMORY_SIZE = re.compile(r"^([1-9][0-9]*)([kKmMgG])$")
+_VERSION = re.compile(NEO4J_VERSION_PATTERN)
+# org.neo4j:neo4j's own jar (neo4j-5.26.30.jar), not neo4j-kernel-api-... and the like.
+_SERVER_JAR = re.compile(r"^neo4j-([0-9][0-9.]*)\.jar$")
+_JAVA_RELEASE = re.compile(r'^JAVA_VERSION="(\d+)(?:\.(\d+))?', re.MULTILINE)
+# Where JDKs are usually installed (Debian/Ubuntu, RHEL, Docker images, macOS, SDKMAN, IntelliJ).
+JDK_DIRS: tuple[str, ...] = (
+    "/usr/lib/jvm",
+    "/usr/java",
+    "/opt/java",
+    "/Library/Java/JavaVirtualMachines",
+    "~/.sdkman/candidates/java",
+    "~/.jdks",
+)
 _SIZE_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 # The JVM starts with at most this much heap and grows to `heap` when needed: a heap that
 # starts at its maximum doubles an idle server's RSS (measured: ~610 MB vs ~330 MB at 512m).
@@ -118,6 +152,7 @@ class ServerInfo:
     container_id: str | None = None
     log_path: Path | None = None
     user: str = NEO4J_USER
+    version: str = NEO4J_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values."""
@@ -156,28 +191,44 @@ def start(
     pagecache: str = "256m",
     timeout_s: float = 180,
     prefer_docker: bool = True,
+    version: str = NEO4J_VERSION,
+    java_home: Path | str | None = None,
 ) -> ServerInfo:
     """Start a Neo4j server for ``home`` (default ``<data dir>/neo4j``) and wait for Bolt.
 
     Idempotent: when a server started here is already running, its info is returned (after
-    checking that ``password`` opens it). The password is the initial one; a database that
-    already exists keeps the password it was created with.
+    checking that ``password`` opens it, and that it runs ``version``). The password is the
+    initial one; a database that already exists keeps the password it was created with.
+    ``java_home`` picks the JDK for the launcher (default: $JAVA_HOME, then PATH).
+
+    A database written by a newer Neo4j cannot be opened by an older one: give each version
+    line its own ``home``.
 
     Raises:
-        Neo4jLauncherError: Java or Maven missing, a port taken, the server died, timed out
-            or refused the password. The message says what to change.
+        Neo4jLauncherError: Java (or a new enough one) or Maven missing, a port taken, the
+            server died, timed out or refused the password. The message says what to change.
     """
     home = _resolve_home(home)
     _validate_options(bolt_port, http_port, heap, pagecache)
+    check_version(version)
     home.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout_s
     running = _running_info(home)
     if running is not None:
+        if running.version != version:
+            raise Neo4jLauncherError(
+                f"Neo4j {running.version} already runs for {home}, not {version}: stop it "
+                "first (`graphmem neo4j stop`), or give the other version its own home"
+            )
         _wait_for_bolt(running, password, deadline, alive=lambda: True)
         return running
     if prefer_docker and _docker_available():
-        return _start_docker(home, bolt_port, http_port, password, heap, pagecache, deadline)
-    return _start_launcher(home, bolt_port, http_port, password, heap, pagecache, deadline)
+        return _start_docker(
+            home, bolt_port, http_port, password, heap, pagecache, deadline, version
+        )
+    return _start_launcher(
+        home, bolt_port, http_port, password, heap, pagecache, deadline, version, java_home
+    )
 
 
 def stop(home: Path | None = None, timeout_s: float = 60) -> bool:
@@ -238,10 +289,18 @@ def ensure_jars(version: str = NEO4J_VERSION) -> Path:
     """The directory holding Neo4j's jars, fetched with Maven on first use.
 
     ``GRAPHMEM_NEO4J_LIB_DIR`` names a directory to use instead of the shared cache
-    (``<user cache dir>/neo4j-<version>-lib``); if it holds jars, Maven is not needed.
+    (``<user cache dir>/neo4j-<version>-lib``); if it holds jars, Maven is not needed, and
+    they must be this version's.
     """
+    check_version(version)
     override = os.environ.get(LIB_DIR_ENV)
     if override and any(Path(override).glob("*.jar")):
+        found = _jar_version(Path(override))
+        if found is not None and found != version:
+            raise Neo4jLauncherError(
+                f"{LIB_DIR_ENV}={override} holds the jars of Neo4j {found}, not {version}: "
+                f"unset {LIB_DIR_ENV} (each version is cached apart) or point it elsewhere"
+            )
         return Path(override)
     lib = Path(override) if override else _default_lib_dir(version)
     if (lib / _RESOLVED_MARKER).is_file():
@@ -254,22 +313,93 @@ def ensure_jars(version: str = NEO4J_VERSION) -> Path:
     return lib
 
 
-def find_java() -> tuple[str, int]:
-    """The java executable ($JAVA_HOME first, then PATH) and its major version (>= 17)."""
-    java = _java_candidate()
-    if java is None:
+def check_version(version: str) -> None:
+    """Refuse what is not a Neo4j 5.x or calendar (2025.01+) release number."""
+    match = _VERSION.match(version) if isinstance(version, str) else None
+    major = int(version.split(".")[0]) if match else 0
+    if major != 5 and major < FIRST_CALENDAR_MAJOR:
         raise Neo4jLauncherError(
-            f"Java {MIN_JAVA} or newer is needed to run Neo4j without Docker, and none was "
-            "found: install a JDK (e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+            f"Neo4j version {version!r} is not one graphmem runs: name a 5.x release "
+            f"(default {NEO4J_VERSION}) or a 2025.01-or-later one such as 2026.08.1, "
+            "as published on Maven Central (org.neo4j:neo4j)"
         )
-    result = _run([java, "-version"], timeout=60)
+
+
+def required_java(version: str = NEO4J_VERSION) -> int:
+    """The oldest Java major the Neo4j version runs on: 17 for 5.x, 21 from 2025.01."""
+    check_version(version)
+    calendar = int(version.split(".")[0]) >= FIRST_CALENDAR_MAJOR
+    return MIN_JAVA_CALENDAR if calendar else MIN_JAVA
+
+
+def find_java(version: str = NEO4J_VERSION, java_home: Path | str | None = None) -> tuple[str, int]:
+    """The java executable for Neo4j ``version`` and its major version.
+
+    ``java_home`` first (it must hold bin/java), then $JAVA_HOME, then PATH. Raises
+    Neo4jLauncherError when none is found or it is older than ``required_java(version)``;
+    the message names the Java needed and suitable JDKs found in the usual places.
+    """
+    needed = required_java(version)
+    if java_home is not None:
+        java = Path(java_home).expanduser() / "bin" / "java"
+        if not java.is_file():
+            raise Neo4jLauncherError(f"{java_home} is not a JDK: it has no bin/java")
+        candidate: str | None = str(java)
+    else:
+        candidate = _java_candidate()
+    if candidate is None:
+        raise Neo4jLauncherError(
+            f"Java {needed} or newer is needed to run Neo4j {version} without Docker, and "
+            f"none was found: install a JDK (e.g. apt-get install openjdk-{needed}-jre-headless) "
+            f"or set JAVA_HOME{_suitable_javas_hint(needed)}"
+        )
+    result = _run([candidate, "-version"], timeout=60)
     major = java_major_version(result.stderr + result.stdout)
-    if major < MIN_JAVA:
+    if major < needed:
         raise Neo4jLauncherError(
-            f"{java} is Java {major}; Neo4j {NEO4J_VERSION} needs Java {MIN_JAVA} or newer. "
-            "Install a newer JDK or point JAVA_HOME at one"
+            f"{candidate} is Java {major}; Neo4j {version} needs Java {needed} or newer. "
+            "Install a newer JDK and point JAVA_HOME at it (or, for graphmem only, "
+            f"GRAPHMEM_NEO4J_JAVA_HOME / `graphmem neo4j start --java-home`)"
+            f"{_suitable_javas_hint(needed)}"
         )
-    return java, major
+    return candidate, major
+
+
+def installed_javas() -> list[tuple[Path, int]]:
+    """JDKs in the usual install places (JDK_DIRS) as (java home, major), newest first.
+
+    Read from each JDK's ``release`` file, so no JVM is started.
+    """
+    found: dict[Path, int] = {}
+    for root in JDK_DIRS:
+        base = Path(root).expanduser()
+        try:
+            children = sorted(base.iterdir()) if base.is_dir() else []
+        except OSError:
+            continue
+        for child in children:
+            home = child / "Contents" / "Home" if (child / "Contents" / "Home").is_dir() else child
+            major = _release_major(home)
+            if major is not None and (home / "bin" / "java").is_file():
+                found.setdefault(home.resolve(), major)
+    return sorted(found.items(), key=lambda item: (-item[1], str(item[0])))
+
+
+def entry_point(lib: Path) -> str:
+    """The server main class the jars in ``lib`` declare (ENTRY_POINT when none does)."""
+    for jar in sorted(lib.glob("neo4j-*.jar")):
+        if not _SERVER_JAR.match(jar.name):
+            continue
+        try:
+            with zipfile.ZipFile(jar) as archive:
+                text = archive.read(ENTRY_POINT_SERVICE).decode("utf-8")
+        except (KeyError, OSError, zipfile.BadZipFile, UnicodeDecodeError):
+            continue
+        for line in text.splitlines():
+            name = line.split("#", 1)[0].strip()
+            if name.startswith(_ENTRY_POINT_PACKAGE) and name.replace(".", "").isidentifier():
+                return name
+    return ENTRY_POINT
 
 
 def java_major_version(version_output: str) -> int:
@@ -294,14 +424,16 @@ def _start_launcher(
     heap: str,
     pagecache: str,
     deadline: float,
+    version: str = NEO4J_VERSION,
+    java_home: Path | str | None = None,
 ) -> ServerInfo:
     _ensure_ports_free(bolt_port, http_port)
-    java, _ = find_java()
-    lib = ensure_jars()
+    java, _ = find_java(version, java_home)
+    lib = ensure_jars(version)
     _write_conf(home, lib, bolt_port, http_port, heap, pagecache)
     if not (home / "data" / "databases").exists():
         _set_initial_password(java, lib, home, password)
-    proc = _spawn(java, lib, home, heap)
+    proc = _spawn(java, lib, home, heap, entry_point(lib))
     info = ServerInfo(
         uri=f"bolt://127.0.0.1:{bolt_port}",
         browser_url=f"http://127.0.0.1:{http_port}/browser/",
@@ -311,6 +443,7 @@ def _start_launcher(
         http_port=http_port,
         pid=proc.pid,
         log_path=home / "logs" / "neo4j.log",
+        version=version,
     )
     _write_state(home, info)
     try:
@@ -354,7 +487,10 @@ def _write_conf(
         "server.memory.pagecache.size": pagecache,
         # Benchmarks write a lot; keep transaction logs from filling a small disk.
         "db.tx_log.rotation.retention_policy": "1G size",
-        # Bolt otherwise lingers ~10 s in Netty's graceful shutdown on every stop.
+        # Bolt otherwise lingers ~10 s in Netty's graceful shutdown on every stop. These
+        # internal settings exist on 5.26 and 2026.x alike (checked against 2026.08.1, whose
+        # strict config validation would refuse an unknown one). 2026.08.1 logs the first as
+        # deprecated (renamed ..._quiet_period_duration, unknown to 5.26) and still obeys it.
         "internal.dbms.bolt.netty_server_shutdown_quiet_period": "0",
         "internal.dbms.bolt.netty_server_shutdown_timeout": "2",
         "internal.server.bolt.connection_shutdown_wait_time": "0s",
@@ -375,7 +511,9 @@ def _set_initial_password(java: str, lib: Path, home: Path, password: str) -> No
         raise Neo4jLauncherError(f"setting the initial Neo4j password failed: {output}")
 
 
-def _spawn(java: str, lib: Path, home: Path, heap: str) -> subprocess.Popen[bytes]:
+def _spawn(
+    java: str, lib: Path, home: Path, heap: str, main_class: str = ENTRY_POINT
+) -> subprocess.Popen[bytes]:
     """Start the server detached from this process's session, output to logs/console.log."""
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -386,7 +524,7 @@ def _spawn(java: str, lib: Path, home: Path, heap: str) -> subprocess.Popen[byte
         *JVM_FLAGS,
         "-cp",
         _classpath(lib),
-        ENTRY_POINT,
+        main_class,
         f"--home-dir={home}",
         f"--config-dir={home / 'conf'}",
     ]
@@ -430,7 +568,7 @@ def _pid_alive(pid: int, home: Path) -> bool:
     cmdline = Path(f"/proc/{pid}/cmdline")
     if cmdline.exists():
         text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        return ENTRY_POINT in text and f"--home-dir={home}" in text
+        return _ENTRY_POINT_PACKAGE in text and f"--home-dir={home}" in text
     return True
 
 
@@ -472,6 +610,7 @@ def _start_docker(
     heap: str,
     pagecache: str,
     deadline: float,
+    version: str = NEO4J_VERSION,
 ) -> ServerInfo:
     _ensure_ports_free(bolt_port, http_port)
     env = {
@@ -482,6 +621,11 @@ def _start_docker(
         "GRAPHMEM_NEO4J_HEAP": heap,
         "GRAPHMEM_NEO4J_PAGECACHE": pagecache,
     }
+    # compose.yml runs neo4j:${GRAPHMEM_NEO4J_VERSION:-5.26}-community: the default keeps
+    # the 5.26 image (and volume) it always used; another version picks that image tag.
+    env.pop("GRAPHMEM_NEO4J_VERSION", None)
+    if version != NEO4J_VERSION:
+        env["GRAPHMEM_NEO4J_VERSION"] = version
     _compose(["up", "-d", COMPOSE_SERVICE], env=env)
     container_id = _compose(["ps", "-q", COMPOSE_SERVICE], env=env)
     info = ServerInfo(
@@ -492,6 +636,7 @@ def _start_docker(
         bolt_port=bolt_port,
         http_port=http_port,
         container_id=container_id,
+        version=version,
     )
     _write_state(home, info)
     _wait_for_bolt(info, password, deadline, alive=lambda: _container_running(container_id))
@@ -608,7 +753,7 @@ def _read_state(home: Path) -> dict[str, Any] | None:
 
 
 def _write_state(home: Path, info: ServerInfo) -> None:
-    data = {**info.to_dict(), "started_at": time.time(), "neo4j_version": NEO4J_VERSION}
+    data = {**info.to_dict(), "started_at": time.time(), "neo4j_version": info.version}
     tmp = home / f"{STATE_FILE}.tmp"
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     tmp.replace(home / STATE_FILE)
@@ -651,6 +796,7 @@ def _info_from_state(state: dict[str, Any]) -> ServerInfo | None:
             pid=state.get("pid"),
             container_id=state.get("container_id"),
             log_path=Path(state["log_path"]) if state.get("log_path") else None,
+            version=str(state.get("neo4j_version") or NEO4J_VERSION),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -700,6 +846,33 @@ def _java_candidate() -> str | None:
         if candidate.is_file():
             return str(candidate)
     return shutil.which("java")
+
+
+def _suitable_javas_hint(needed: int) -> str:
+    suitable = [f"{home} (Java {major})" for home, major in installed_javas() if major >= needed]
+    return f". Installed and new enough: {', '.join(suitable)}" if suitable else ""
+
+
+def _release_major(java_home: Path) -> int | None:
+    """The major version in a JDK's ``release`` file, None when there is none."""
+    try:
+        text = (java_home / "release").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = _JAVA_RELEASE.search(text)
+    if match is None:
+        return None
+    major = int(match.group(1))
+    return int(match.group(2)) if major == 1 and match.group(2) else major
+
+
+def _jar_version(lib: Path) -> str | None:
+    """The Neo4j version of the server jar in ``lib`` (neo4j-<version>.jar), if there is one."""
+    for jar in lib.glob("neo4j-*.jar"):
+        match = _SERVER_JAR.match(jar.name)
+        if match:
+            return match.group(1)
+    return None
 
 
 def _default_lib_dir(version: str) -> Path:

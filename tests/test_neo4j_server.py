@@ -20,7 +20,8 @@ from neo4j import Driver
 
 from graphmem import neo4j_server as launcher
 from graphmem.cli.neo4j_commands import neo4j_group
-from graphmem.errors import Neo4jLauncherError
+from graphmem.config import load_settings
+from graphmem.errors import ConfigError, Neo4jLauncherError
 from tests.neo4j_session import Neo4jTarget, free_ports
 
 
@@ -193,3 +194,69 @@ def test_start_status_stop_lifecycle(tmp_path: Path) -> None:
     for port in (bolt_port, http_port):
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+# -- versions and Java ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "java"), [("5.26.30", 17), ("2025.01.0", 21), ("2026.08.1", 21)]
+)
+def test_the_java_each_version_needs(version: str, java: int) -> None:
+    assert launcher.required_java(version) == java
+
+
+@pytest.mark.parametrize("version", ["4.4.40", "latest", "2026.08", "5.26.30 -Dx=y"])
+def test_a_version_graphmem_cannot_run_is_refused(version: str, tmp_path: Path) -> None:
+    with pytest.raises(Neo4jLauncherError, match="not one graphmem runs"):
+        launcher.start(tmp_path, version=version, prefer_docker=False)
+
+
+def test_a_too_old_java_names_the_java_needed() -> None:
+    old = [home for home, major in launcher.installed_javas() if major < 21]
+    if not old:
+        pytest.skip("no JDK older than 21 is installed to try")
+    with pytest.raises(Neo4jLauncherError, match=r"Neo4j 2026\.08\.1 needs Java 21 or newer"):
+        launcher.find_java("2026.08.1", java_home=old[0])
+
+
+def test_a_java_home_without_java_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(Neo4jLauncherError, match="has no bin/java"):
+        launcher.find_java(java_home=tmp_path)
+
+
+def test_another_version_in_a_running_home_is_refused(launched: launcher.ServerInfo) -> None:
+    assert launched.version == launcher.NEO4J_VERSION
+    with pytest.raises(Neo4jLauncherError, match=rf"{launcher.NEO4J_VERSION} already runs"):
+        launcher.start(launched.home, version="2026.08.1", prefer_docker=False)
+
+
+def test_the_entry_point_is_the_one_the_jars_name(launched: launcher.ServerInfo) -> None:
+    assert launcher.entry_point(launcher.ensure_jars()) == launcher.ENTRY_POINT
+
+
+def test_jars_of_another_version_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "neo4j-5.26.30.jar").write_bytes(b"")
+    monkeypatch.setenv(launcher.LIB_DIR_ENV, str(tmp_path))
+    with pytest.raises(Neo4jLauncherError, match=r"jars of Neo4j 5\.26\.30, not 2026\.08\.1"):
+        launcher.ensure_jars("2026.08.1")
+
+
+def test_the_version_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHMEM_CONFIG", str(tmp_path / "none.toml"))
+    assert load_settings().neo4j_version == launcher.NEO4J_VERSION
+    monkeypatch.setenv("GRAPHMEM_NEO4J_VERSION", "2026.08.1")
+    assert load_settings().neo4j_version == "2026.08.1"
+    monkeypatch.setenv("GRAPHMEM_NEO4J_VERSION", "latest")
+    with pytest.raises(ConfigError, match="neo4j_version"):
+        load_settings()
+
+
+def test_cli_start_refuses_a_bad_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHMEM_CONFIG", str(tmp_path / "none.toml"))
+    args = ["start", "--no-docker", "--home", str(tmp_path), "--neo4j-version", "4.4.40"]
+    result = CliRunner().invoke(neo4j_group, args)
+    assert result.exit_code == 1
+    assert "not one graphmem runs" in result.output

@@ -104,6 +104,11 @@ def open_memory(settings: Settings | None = None, *, start_local: bool = False) 
         f"no Neo4j answered at {settings.neo4j_uri}; starting a local one (the first run "
         "downloads the server jars through Maven)..."
     )
-    info = neo4j_server.start(bolt_port=port, password=settings.neo4j_password.get_secret_value())
+    info = neo4j_server.start(
+        bolt_port=port,
+        password=settings.neo4j_password.get_secret_value(),
+        version=settings.neo4j_version,
+        java_home=settings.neo4j_java_home,
+    )
     status(f"Neo4j ({info.mode}) running at {info.uri}")
     return Memory(settings)

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import click
 
 from graphmem import neo4j_server
-from graphmem.config import LOCAL_NEO4J_PASSWORD
-from graphmem.errors import Neo4jLauncherError
+from graphmem.config import LOCAL_NEO4J_PASSWORD, load_settings
+from graphmem.errors import ConfigError, Neo4jLauncherError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,7 +37,7 @@ def _launcher_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except Neo4jLauncherError as exc:
+        except (Neo4jLauncherError, ConfigError) as exc:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
@@ -108,6 +108,25 @@ def neo4j_group() -> None:
     show_envvar=True,
     help="Use Docker when it answers.",
 )
+@click.option(
+    "--neo4j-version",
+    "version",
+    default=None,
+    envvar="GRAPHMEM_NEO4J_VERSION",
+    show_envvar=True,
+    help=(
+        f"Neo4j release on Maven Central, e.g. 2026.08.1 (Java 21+). Default: the config "
+        f"file's neo4j_version, else {neo4j_server.NEO4J_VERSION}."
+    ),
+)
+@click.option(
+    "--java-home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    envvar="GRAPHMEM_NEO4J_JAVA_HOME",
+    show_envvar=True,
+    help="JDK that runs Neo4j (no Docker). Default: the config file's, else JAVA_HOME, else PATH.",
+)
 @_json_option
 @_launcher_errors
 def start_command(
@@ -119,10 +138,18 @@ def start_command(
     pagecache: str,
     timeout_s: float,
     prefer_docker: bool,
+    version: str | None,
+    java_home: Path | None,
     as_json: bool,
 ) -> None:
     """Start the server (or find it running) and wait until Bolt answers."""
-    click.echo("Starting Neo4j (the first start fetches its jars with Maven)...", err=True)
+    if version is None or java_home is None:
+        settings = load_settings()  # the config file, when neither option nor env says
+        version = version or settings.neo4j_version
+        java_home = java_home or settings.neo4j_java_home
+    click.echo(
+        f"Starting Neo4j {version} (the first start fetches its jars with Maven)...", err=True
+    )
     info = neo4j_server.start(
         home,
         bolt_port=bolt_port,
@@ -132,12 +159,16 @@ def start_command(
         pagecache=pagecache,
         timeout_s=timeout_s,
         prefer_docker=prefer_docker,
+        version=version,
+        java_home=java_home,
     )
     if as_json:
         click.echo(json.dumps(info.to_dict(), indent=2))
         return
     click.echo(
-        f"Neo4j is running ({info.mode}, {_process_label(info.pid, info.container_id)}).", err=True
+        f"Neo4j {info.version} is running ({info.mode}, "
+        f"{_process_label(info.pid, info.container_id)}).",
+        err=True,
     )
     click.echo(f"uri: {info.uri}")
     click.echo(f"browser: {info.browser_url}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,34 @@ EXACT_SCAN_MAX_FACTS = 2000
 OVERFETCH_FACTOR = 20
 MIN_FETCH_K = 200
 MAX_FETCH_K = 10_000
+
+# The SEARCH clause (Cypher 25) reads vector indexes from Neo4j 2026.01 and filters inside the
+# index on properties the index was created WITH; IN-list filters arrived in 2026.06. graphmem
+# filters on lists (a partial scope is several scope keys, a window several statuses), so it
+# uses SEARCH from 2026.06 and keeps db.index.vector.queryNodes below that (5.26, 2025.x,
+# 2026.01-05), where the index filters after its top-k and reads over-fetch instead.
+SEARCH_MIN_VERSION = (2026, 6)
+# The filter properties the SEARCH reads need (cypher/schema_search.cypher creates them).
+FACT_INDEX = "graphmem_fact_embedding"
+ENTITY_INDEX = "graphmem_entity_embedding"
+FACT_SEARCH_FILTERS = frozenset({"scope_key", "status"})
+ENTITY_SEARCH_FILTERS = frozenset({"scope_key"})
+_CALENDAR_VERSION = re.compile(r"^(\d{4})\.(\d{1,2})")
+
+
+@dataclass(frozen=True)
+class VectorSearch:
+    """Which vector indexes nearest-neighbour reads query with SEARCH and in-index scope
+    filters (True), rather than db.index.vector.queryNodes plus over-fetch (False)."""
+
+    facts: bool = False
+    entities: bool = False
+
+
+def search_supported(server_version: str) -> bool:
+    """True for a server whose SEARCH clause takes IN-list filters (2026.06 and later)."""
+    match = _CALENDAR_VERSION.match(server_version)
+    return match is not None and (int(match[1]), int(match[2])) >= SEARCH_MIN_VERSION
 
 
 @dataclass
@@ -73,6 +102,7 @@ class GraphStore:
     def __init__(self, driver: Driver, database: str) -> None:
         self._driver = driver
         self.database = database
+        self._vector_search: VectorSearch | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> GraphStore:
@@ -96,12 +126,43 @@ class GraphStore:
         return self._driver
 
     def bootstrap(self, dimension: int) -> None:
+        search = search_supported(self.server_version())
         with translate_errors():
-            ensure_schema(self._driver, self.database, dimension)
+            ensure_schema(self._driver, self.database, dimension, search=search)
+        self._vector_search = self._detect_vector_search(search)
 
     def server_version(self) -> str:
         records = self.read(query("admin/server_info"), {})
-        return str(records[0]["version"]) if records else "unknown"
+        # 2025.06+ also lists the Cypher versions as a component; the kernel's is the server's.
+        kernel = [r for r in records if r["name"] == "Neo4j Kernel"] or records
+        return str(kernel[0]["version"]) if kernel else "unknown"
+
+    def vector_search(self) -> VectorSearch:
+        """How nearest reads use the vector indexes; decided once (at bootstrap, else on
+        first use) from the server version and the indexes' filter properties.
+
+        An index created before graphmem knew SEARCH (no filter properties) keeps the
+        queryNodes path: IF NOT EXISTS leaves it as it is, and rebuilding a large index at
+        start-up would stall every reader. `DROP INDEX <name>` and a restart rebuild it."""
+        found = self._vector_search
+        if found is None:
+            found = self._vector_search = self._detect_vector_search(
+                search_supported(self.server_version())
+            )
+        return found
+
+    def _detect_vector_search(self, supported: bool) -> VectorSearch:
+        if not supported:
+            return VectorSearch()
+        properties = {
+            r["name"]: set(r["properties"] or ())
+            for r in self.read(query("admin/vector_indexes"), {})
+            if r["state"] == "ONLINE"
+        }
+        return VectorSearch(
+            facts=properties.get(FACT_INDEX, set()) >= FACT_SEARCH_FILTERS,
+            entities=properties.get(ENTITY_INDEX, set()) >= ENTITY_SEARCH_FILTERS,
+        )
 
     # -- writes ---------------------------------------------------------------
 

@@ -10,10 +10,16 @@ from graphmem.store.cypher import query, statements
 INDEX_ONLINE_TIMEOUT_S = 300
 
 
-def ensure_schema(driver: Driver, database: str, dimension: int) -> None:
-    """Create what is missing, refuse a vector index of another dimension, wait until online."""
+def ensure_schema(driver: Driver, database: str, dimension: int, *, search: bool = False) -> None:
+    """Create what is missing, refuse a vector index of another dimension, wait until online.
+
+    With ``search`` (a server whose SEARCH clause filters inside the index), the vector
+    indexes are first created with their filter properties (cypher/schema_search.cypher);
+    schema.cypher's plain ones of the same names then find them and do nothing.
+    """
     check_vector_dimensions(driver, database, dimension)
-    for statement in statements("schema"):
+    first = statements("schema_search") if search else ()
+    for statement in (*first, *statements("schema")):
         driver.execute_query(statement, {"dimension": dimension}, database_=database)
     driver.execute_query(
         query("admin/await_indexes"), {"timeout_s": INDEX_ONLINE_TIMEOUT_S}, database_=database
