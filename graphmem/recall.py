@@ -450,6 +450,9 @@ def _merge(cands: dict[str, Candidate], hits: Sequence[Hit], source: str) -> Non
         cand.sources.add(source)
         if source == "lexical":
             cand.lexical = max(cand.lexical, hit.score)
+        elif hit.about is not None:  # a nearest read: raw cosine and entities known
+            cand.vector, cand.entity_ids = max(hit.score, 0.0), list(hit.about)
+            cand.degrees, cand.linked = dict(hit.about), True
 
 
 def _scaled(hits: Sequence[Hit]) -> list[Hit]:

@@ -2,6 +2,7 @@
 // On 5.26 queryNodes filters after its top-k, so the caller over-fetches ($fetch_k) and
 // falls back to fact_scan when fewer than $k survive. The index's own score is computed
 // on quantised vectors, so survivors are re-scored exactly: raw cosine of the stored vector.
+// `about` as in fact_scan.
 CALL db.index.vector.queryNodes('graphmem_fact_embedding', $fetch_k, $embedding)
 YIELD node AS f
 WHERE f.status IN $statuses
@@ -12,6 +13,8 @@ WHERE f.status IN $statuses
   AND ($valid_after IS NULL OR f.valid_to IS NULL
        OR datetime({datetime: f.valid_to}) > $valid_after)
   AND true /*graphmem:filter*/
-RETURN f.id AS id, 2 * vector.similarity.cosine(f.embedding, $embedding) - 1 AS score
-ORDER BY score DESC, id
+WITH f, vector.similarity.cosine(f.embedding, $embedding) AS similarity
+ORDER BY similarity DESC, f.id
 LIMIT $k
+RETURN f.id AS id, 2 * similarity - 1 AS score,
+       [(f)-[:ABOUT]->(e:Entity) | [e.id, COUNT { (e)<-[:ABOUT]-(:Fact) }]] AS about

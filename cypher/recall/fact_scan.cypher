@@ -2,7 +2,8 @@
 // under the caller's filter. Used for small scopes and when an index over-fetch comes back
 // short, so a scope's top-k always equals the brute-force top-k.
 // $statuses: visible statuses; $as_of: facts valid at that instant (valid_from <= as_of);
-// $valid_after: facts whose valid_to is later (null: no check). Scores are raw cosine.
+// $valid_after: facts whose valid_to is later (null: no check). Scores are raw cosine;
+// `about` lists the hit's entities as [id, how many facts are about it] (for the walk).
 MATCH (s:Scope)
 WHERE ($user_id IS NULL OR s.user_id = $user_id)
   AND ($agent_id IS NULL OR s.agent_id = $agent_id)
@@ -16,4 +17,5 @@ WHERE f.scope_key = s.key AND f.status IN $statuses
 WITH f, vector.similarity.cosine(f.embedding, $embedding) AS similarity
 ORDER BY similarity DESC, f.id
 LIMIT $k
-RETURN f.id AS id, 2 * similarity - 1 AS score
+RETURN f.id AS id, 2 * similarity - 1 AS score,
+       [(f)-[:ABOUT]->(e:Entity) | [e.id, COUNT { (e)<-[:ABOUT]-(:Fact) }]] AS about

@@ -6,7 +6,8 @@
 // the scope (its scope keys, resolved from the Scope nodes as in fact_scan) and the visible
 // statuses; validity and the caller's filter apply after it. The caller still over-fetches
 // ($fetch_k), re-scores exactly (the index quantises) and falls back to fact_scan when fewer
-// than $k survive, so the result equals the brute-force top-k. Scores are raw cosine.
+// than $k survive, so the result equals the brute-force top-k. Scores are raw cosine;
+// `about` as in fact_scan.
 CYPHER 25
 MATCH (s:Scope)
 WHERE ($user_id IS NULL OR s.user_id = $user_id)
@@ -27,4 +28,5 @@ WHERE ($as_of IS NULL OR f.valid_from IS NULL OR datetime({datetime: f.valid_fro
 WITH f, vector.similarity.cosine(f.embedding, $embedding) AS similarity
 ORDER BY similarity DESC, f.id
 LIMIT $k
-RETURN f.id AS id, 2 * similarity - 1 AS score
+RETURN f.id AS id, 2 * similarity - 1 AS score,
+       [(f)-[:ABOUT]->(e:Entity) | [e.id, COUNT { (e)<-[:ABOUT]-(:Fact) }]] AS about

@@ -3,8 +3,9 @@
 Every read is confined to a scope (the Scope's ids as parameters) and, where it returns
 facts, to a visibility window (statuses, as_of, valid_after) and the caller's compiled
 filter. Nearest-neighbour reads are exact under all of these: small scopes are scanned;
-large ones ask the vector index for an over-fetch and fall back to the scan when too few
-hits survive the filters (on 5.26 the index filters after its top-k). Where the server's
+large ones ask the vector index for an over-fetch, once more for a larger one sized by
+how many survived, and fall back to the scan when still too few hits survive the filters
+(on 5.26 the index filters after its top-k). Where the server's
 SEARCH clause filters inside the index (2026.06+, see GraphStore.vector_search), the index
 is asked through SEARCH with the scope as its filter (recall/fact_search, entity_search).
 """
@@ -69,6 +70,8 @@ class Hit:
     score: float
     name: str | None = None
     degree: int = 0  # for entities: how many facts are about it
+    # For facts from the nearest reads: {entity id: how many facts are about it}.
+    about: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,11 @@ class RecallReads:
         fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
         indexed = where.apply(query(nearest_statements(self.store)[0]))
         hits = self._hits(indexed, {**params, "fetch_k": fetch_k})
+        if 0 < len(hits) < k and fetch_k < MAX_FETCH_K:
+            # The scope's share of what came back predicts the over-fetch that reaches k: one
+            # larger index read (twice that) costs less than scanning a scope of thousands.
+            fetch_k = min(MAX_FETCH_K, 2 * fetch_k * k // len(hits))
+            hits = self._hits(indexed, {**params, "fetch_k": fetch_k})
         return hits if len(hits) >= k else self._hits(scan, params)
 
     def nearest_entities(
@@ -287,7 +295,13 @@ class RecallReads:
 
     def _hits(self, statement: str, params: dict[str, Any]) -> list[Hit]:
         return [
-            Hit(r["id"], float(r["score"]), r.get("name"), int(r.get("degree") or 0))
+            Hit(
+                r["id"],
+                float(r["score"]),
+                r.get("name"),
+                int(r.get("degree") or 0),
+                None if r.get("about") is None else {eid: int(n) for eid, n in r["about"]},
+            )
             for r in self._reader.read(statement, params)
         ]
 
