@@ -8,4 +8,4 @@ WHERE ($user_id IS NULL OR s.user_id = $user_id)
   AND ($run_id IS NULL OR s.run_id = $run_id)
 UNWIND $keys AS key
 MATCH (e:Entity {scope_key: s.key, key: key})
-RETURN e.id AS id, e.name AS name, 1.0 AS score, COUNT { (e)<-[:ABOUT]-(:Fact) } AS degree
+RETURN e.id AS id, e.name AS name, 1.0 AS score, COUNT { (e)<-[:ABOUT]-() } AS degree

@@ -8,6 +8,6 @@ WHERE score >= $min_score
   AND ($user_id IS NULL OR e.user_id = $user_id)
   AND ($agent_id IS NULL OR e.agent_id = $agent_id)
   AND ($run_id IS NULL OR e.run_id = $run_id)
-RETURN e.id AS id, e.name AS name, score, COUNT { (e)<-[:ABOUT]-(:Fact) } AS degree
+RETURN e.id AS id, e.name AS name, score, COUNT { (e)<-[:ABOUT]-() } AS degree
 ORDER BY score DESC, id
 LIMIT $k

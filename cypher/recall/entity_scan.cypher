@@ -7,6 +7,6 @@ WHERE ($user_id IS NULL OR s.user_id = $user_id)
 MATCH (e:Entity {scope_key: s.key})
 WITH e, 2 * vector.similarity.cosine(e.embedding, $embedding) - 1 AS score
 WHERE score >= $min_score
-RETURN e.id AS id, e.name AS name, score, COUNT { (e)<-[:ABOUT]-(:Fact) } AS degree
+RETURN e.id AS id, e.name AS name, score, COUNT { (e)<-[:ABOUT]-() } AS degree
 ORDER BY score DESC, id
 LIMIT $k

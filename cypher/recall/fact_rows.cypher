@@ -9,8 +9,13 @@ WHERE ($user_id IS NULL OR f.user_id = $user_id)
   AND ($run_id IS NULL OR f.run_id = $run_id)
 RETURN f {.*, embedding: null} AS fact, [(f)-[:FROM]->(ep:Episode) | ep.id] AS episodes,
        [(f)-[:ABOUT]->(e:Entity) | {id: e.id, name: e.name}] AS entities,
-       [(f)-[:ABOUT]->(a:Entity)-[r]->(b:Entity) WHERE r.fact_id = f.id |
-         {source: a.name, relation: type(r), target: b.name, fact_id: r.fact_id,
-          valid_from: r.valid_from, valid_to: r.valid_to}] AS relations,
+       // Both ends bound to the fact's own entities, so each relation is found between
+       // two known nodes instead of among every relation of a much-mentioned entity.
+       COLLECT {
+         MATCH (f)-[:ABOUT]->(a:Entity)-[r]->(b:Entity)<-[:ABOUT]-(f)
+         WHERE r.fact_id = f.id
+         RETURN {source: a.name, relation: type(r), target: b.name, fact_id: r.fact_id,
+                 valid_from: r.valid_from, valid_to: r.valid_to}
+       } AS relations,
        2 * vector.similarity.cosine(f.embedding, $embedding) - 1 AS score,
        f.embedding AS embedding

@@ -3,7 +3,8 @@
 // short, so a scope's top-k always equals the brute-force top-k.
 // $statuses: visible statuses; $as_of: facts valid at that instant (valid_from <= as_of);
 // $valid_after: facts whose valid_to is later (null: no check). Scores are raw cosine;
-// `about` lists the hit's entities as [id, how many facts are about it] (for the walk).
+// `about` lists the hit's entities as [id, how many facts are about it] (for the walk);
+// ABOUT only leaves facts, so the count needs no label and is read from the degree store.
 MATCH (s:Scope)
 WHERE ($user_id IS NULL OR s.user_id = $user_id)
   AND ($agent_id IS NULL OR s.agent_id = $agent_id)
@@ -18,4 +19,4 @@ WITH f, vector.similarity.cosine(f.embedding, $embedding) AS similarity
 ORDER BY similarity DESC, f.id
 LIMIT $k
 RETURN f.id AS id, 2 * similarity - 1 AS score,
-       [(f)-[:ABOUT]->(e:Entity) | [e.id, COUNT { (e)<-[:ABOUT]-(:Fact) }]] AS about
+       [(f)-[:ABOUT]->(e:Entity) | [e.id, COUNT { (e)<-[:ABOUT]-() }]] AS about

@@ -29,4 +29,4 @@ WITH f, vector.similarity.cosine(f.embedding, $embedding) AS similarity
 ORDER BY similarity DESC, f.id
 LIMIT $k
 RETURN f.id AS id, 2 * similarity - 1 AS score,
-       [(f)-[:ABOUT]->(e:Entity) | [e.id, COUNT { (e)<-[:ABOUT]-(:Fact) }]] AS about
+       [(f)-[:ABOUT]->(e:Entity) | [e.id, COUNT { (e)<-[:ABOUT]-() }]] AS about
