@@ -26,6 +26,8 @@ from typing import Any
 
 from benchlib import RESULTS, machine
 
+from graphmem import neo4j_server
+
 BENCH = Path(__file__).resolve().parent
 
 TARGETS = {
@@ -149,8 +151,6 @@ def write_summary(failed: list[str], server_note: str) -> dict[str, Any]:
 
 
 def run_suite(args: argparse.Namespace) -> tuple[list[str], str]:
-    from graphmem import neo4j_server
-
     home = Path(tempfile.mkdtemp(prefix="graphmem-bench-"))
     password = secrets.token_hex(8)
     info = neo4j_server.start(
@@ -161,9 +161,10 @@ def run_suite(args: argparse.Namespace) -> tuple[list[str], str]:
         heap=args.heap,
         pagecache=args.pagecache,
         prefer_docker=False,
+        version=args.neo4j_version,
+        java_home=args.java_home,
     )
-    version = neo4j_server.NEO4J_VERSION
-    note = f"Neo4j {version} community, heap {args.heap}, pagecache {args.pagecache}"
+    note = f"Neo4j {args.neo4j_version} community, heap {args.heap}, pagecache {args.pagecache}"
     conn = ["--neo4j-uri", info.uri, "--neo4j-password", password]
     cache = ["--cache", str(args.cache)]
     scales = [int(float(s)) for s in args.scales.split(",")]
@@ -191,10 +192,17 @@ def main() -> None:
     parser.add_argument("--heap", default="3g")
     parser.add_argument("--pagecache", default="3g")
     parser.add_argument("--scales", default="10000,100000,1000000")
+    parser.add_argument(
+        "--neo4j-version",
+        default=None,
+        help="server release to run (default: graphmem's, 5.26); 2026.06+ reads with SEARCH",
+    )
+    parser.add_argument("--java-home", default=None, help="JDK for that release (21+ for 2025+)")
     parser.add_argument("--peer-scale", type=int, default=100_000)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/graphmem-bench-cache"))
     parser.add_argument("--summary-only", action="store_true")
     args = parser.parse_args()
+    args.neo4j_version = args.neo4j_version or neo4j_server.NEO4J_VERSION
     failed, note = ([], "") if args.summary_only else run_suite(args)
     subprocess.run([sys.executable, str(BENCH / "plots.py")], check=False)
     write_summary(failed, note)
