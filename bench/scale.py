@@ -1,10 +1,11 @@
 """Recall latency at 10k / 100k / 1M facts over 1,000 users, small-tenant recall@10 vs exact.
 
 One Neo4j, filled step by step (10k, then up to 100k, then up to 1M) through graphmem's own
-write path (writer.build_batch + GraphStore.write_batch: the UNWIND batches add() uses, one
-transaction per batch of up to --batch facts of one user). Facts per user follow a Zipf(1)
-law over 1,000 users (the biggest tenant holds ~13% of the facts, the smallest a handful),
-plus one small tenant of 200 facts loaded first ("tenant-small").
+write statements (writer.build_batch rows, written by write/episodes and write/batch as
+add_facts writes them; see BulkWriter), in transactions of ~--batch facts of as many users
+as fit, smallest users first. Facts per user follow a Zipf(1) law over 1,000 users (the
+biggest tenant holds ~13% of the facts, the smallest a handful), plus one small tenant of
+200 facts loaded first ("tenant-small").
 
 Vectors: fact texts come from a pool of 15,000 distinct generated sentences whose real
 all-MiniLM-L6-v2 embeddings are computed once (cached under --cache); each user holds the
@@ -33,7 +34,9 @@ import os
 import time
 import uuid
 import zlib
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +58,18 @@ from benchlib import (
     save_markdown,
     zipf_sizes,
 )
+from neo4j import ManagedTransaction
 
 from graphmem import context
 from graphmem.memory import Memory
 from graphmem.models import Scope
-from graphmem.store.neo4j import GraphStore, WriteBatch
+from graphmem.store.neo4j import (
+    GraphStore,
+    WriteBatch,
+    apply_batches,
+    episode_row,
+    write_episodes_in,
+)
 from graphmem.store.recall_reads import RecallReads
 from graphmem.writer import NewEntity, NewFact, NewRelation, build_batch
 
@@ -143,99 +153,70 @@ def entities_for(corpus: Corpus, specs: Sequence[FactSpec]) -> list[NewEntity]:
     return list(found.values())
 
 
-BULK_SCOPES = """
-UNWIND $scopes AS s
-MERGE (sc:Scope {key: s.scope_key})
-  ON CREATE SET sc.user_id = s.user_id, sc.created_at = datetime()
-CREATE (ep:Episode {id: s.episode_id, scope_key: s.scope_key, user_id: s.user_id,
-                    messages: '[]', status: 'stored', infer: false,
-                    created_at: datetime(), updated_at: datetime()})
-"""
-BULK_ENTITIES = """
-UNWIND $entities AS row
-MERGE (e:Entity {scope_key: row.scope_key, key: row.key})
-  ON CREATE SET e.id = row.id, e.name = row.name, e.type = row.type, e.user_id = row.user_id,
-                e.created_at = datetime(), e.mentions = 0, e:$(row.type)
-SET e.mentions = e.mentions + row.mentions, e.updated_at = datetime()
-WITH e, row WHERE row.embedding IS NOT NULL
-CALL db.create.setNodeVectorProperty(e, 'embedding', row.embedding)
-"""
-BULK_FACTS = """
-UNWIND $facts AS row
-MATCH (ep:Episode {id: row.episode_id})
-CREATE (f:Fact {id: row.id})
-SET f += row.props, f.created_at = datetime(), f.updated_at = datetime(), f.mentions = 1
-WITH f, row, ep
-CALL db.create.setNodeVectorProperty(f, 'embedding', row.embedding)
-CREATE (f)-[:FROM]->(ep)
-"""
-BULK_ABOUT = """
-UNWIND $about AS row
-MATCH (f:Fact {id: row.fact_id})
-MATCH (e:Entity {scope_key: row.scope_key, key: row.key})
-CREATE (f)-[:ABOUT]->(e)
-"""
-BULK_RELATIONS = """
-UNWIND $relations AS row
-MATCH (s:Entity {scope_key: row.scope_key, key: row.source_key})
-MATCH (t:Entity {scope_key: row.scope_key, key: row.target_key})
-CREATE (s)-[r:$(row.type) {fact_id: row.fact_id}]->(t)
-SET r.episode_id = row.episode_id, r.created_at = datetime()
-"""
-
-
 class BulkWriter:
-    """Writes many users' facts per transaction, in the shape graphmem's write path gives them.
+    """Writes many users' adds per transaction through graphmem's own write statements.
 
-    Rows come from graphmem.writer.build_batch (same ids, properties, sanitised types); the
-    statements are cypher/write/*.cypher with the scope moved into each row and MERGE on fact
-    ids replaced by CREATE (the data is new by construction), so one transaction can carry
-    thousands of facts of hundreds of users. Entity vectors are sent once per entity.
+    Rows come from graphmem.writer.build_batch (the ids, properties and sanitised labels and
+    types add_facts writes) and go through the statements add_facts runs: write/episodes
+    (the scope and episode of each batch) and write/batch (facts with their vectors,
+    entities, ABOUT links, relations), each statement once per transaction for all of its
+    batches, which may belong to hundreds of users. What an add does besides is left out:
+    the candidate reads under the scope's lock and the change log (the data is new by
+    construction, and recall reads neither). Entity vectors are sent once per entity.
+
+    Up to `workers` transactions are in flight at once (Neo4j runs each on one core, and
+    spends much of a commit in its index updates): flush() hands the pending batches to a
+    worker, wait() returns once all are written and raises the first failure. Two
+    transactions may share a user whose facts span a flush; the driver retries the rare
+    deadlock that causes, and an entity created by the later one without its vector gets it
+    from the earlier one (write/batch stores a vector on any entity that lacks one).
     """
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, workers: int = 2) -> None:
         self.store = store
         self.known_entities: set[tuple[str, str]] = set()
-        self.pending: dict[str, list[Any]] = {}
+        self.batches: list[WriteBatch] = []
         self.size = 0
+        self.workers = max(1, workers)
+        self._pool = ThreadPoolExecutor(max_workers=self.workers)
+        self._in_flight: deque[Future[None]] = deque()
 
     def add(self, batch: WriteBatch) -> None:
-        key, user = batch.scope.key, batch.scope.user_id
-        base = {"scope_key": key, "user_id": user, "episode_id": batch.episode_id}
-        self.pending.setdefault("scopes", []).append(base)
-        for e in batch.entities:
-            new = (key, e.key) not in self.known_entities
-            self.known_entities.add((key, e.key))
-            row = {**vars(e), **base, "mentions": 1, "embedding": e.embedding if new else None}
-            self.pending.setdefault("entities", []).append(row)
-        for f in batch.facts:
-            self.pending.setdefault("facts", []).append({**vars(f), **base})
-        for fact_id, ent in batch.about:
-            self.pending.setdefault("about", []).append({"fact_id": fact_id, "key": ent, **base})
-        for r in batch.relations:
-            row = {**vars(r), **base}
-            self.pending.setdefault("relations", []).append(row)
+        for entity in batch.entities:
+            key = (batch.scope.key, entity.key)
+            if key in self.known_entities:
+                entity.embedding = None  # stored with the entity's first batch
+            self.known_entities.add(key)
+        self.batches.append(batch)
         self.size += len(batch.facts)
 
     def flush(self) -> None:
+        """Hand the pending batches to a worker (waiting while all of them are busy)."""
         if not self.size:
             return
-        rows = self.pending
-        statements = (
-            (BULK_SCOPES, "scopes"),
-            (BULK_ENTITIES, "entities"),
-            (BULK_FACTS, "facts"),
-            (BULK_ABOUT, "about"),
-            (BULK_RELATIONS, "relations"),
-        )
+        while len(self._in_flight) >= self.workers:
+            self._in_flight.popleft().result()
+        self._in_flight.append(self._pool.submit(self._write, self.batches))
+        self.batches, self.size = [], 0
 
-        def work(tx: Any) -> None:
-            for statement, name in statements:
-                if rows.get(name):
-                    tx.run(statement, {name: rows[name]}).consume()
+    def wait(self) -> None:
+        """Write what is pending and return once every transaction has committed."""
+        self.flush()
+        while self._in_flight:
+            self._in_flight.popleft().result()
+
+    def close(self) -> None:
+        self.wait()
+        self._pool.shutdown()
+
+    def _write(self, batches: list[WriteBatch]) -> None:
+        episodes = [episode_row(b.episode_id, b.scope, [], infer=False) for b in batches]
+
+        def work(tx: ManagedTransaction) -> None:
+            write_episodes_in(tx, episodes)
+            apply_batches(tx, batches)
 
         self.store.write(work)
-        self.pending, self.size = {}, 0
 
 
 def user_batch(corpus: Corpus, user: str, start: int, end: int) -> tuple[WriteBatch, int]:
@@ -273,7 +254,7 @@ def load_to(
             written, synthetic, loaded[user] = written + hi - lo, synthetic + synth, hi
             if writer.size >= chunk:
                 writer.flush()
-    writer.flush()
+    writer.wait()
     seconds = time.perf_counter() - started
     return {
         "facts_written": written,
@@ -437,6 +418,9 @@ def main() -> None:
     parser.add_argument("--per-user", type=int, default=5)
     parser.add_argument("--batch", type=int, default=2000, help="facts per transaction")
     parser.add_argument(
+        "--load-workers", type=int, default=2, help="write transactions in flight while loading"
+    )
+    parser.add_argument(
         "--load-budget-s",
         type=float,
         default=1e9,
@@ -456,7 +440,7 @@ def main() -> None:
     memory = Memory(embedder=lookup, **conn)
     e2e = Memory(embedder=local_embedder(), store=memory.store, **conn)
     loaded, results = resume(memory.store, args.resume, list(iter_scales(args.scales)))
-    writer = BulkWriter(memory.store)
+    writer = BulkWriter(memory.store, workers=args.load_workers)
     deadline = time.time() + args.load_budget_s
     for total in iter_scales(args.scales):
         load = load_to(writer, corpus, total, args.users, loaded, args.batch, deadline)
@@ -486,6 +470,7 @@ def main() -> None:
             "Recall latency at scale (ms)",
             f"{machine()}\n\nNeo4j: {args.server_note}\n\n{table}\n",
         )
+    writer.close()
     memory.close()
 
 

@@ -9,6 +9,7 @@ that what lands in the graph is readable in Browser and safe for any later use.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from graphmem.errors import InputError
 
@@ -24,6 +25,8 @@ DEFAULT_ENTITY_TYPE = "Thing"
 RESERVED_LABELS = frozenset({"Entity", "Fact", "Episode", "Change", "Scope"})
 
 
+# Both sanitisers are pure and cached: a bulk add sanitises the same few types per fact.
+@lru_cache(maxsize=4096)
 def relation_type(raw: str) -> str:
     """UPPER_SNAKE relation type from free text: "lives in" -> "LIVES_IN"."""
     words = re.findall(r"[A-Za-z0-9]+", raw)
@@ -33,6 +36,7 @@ def relation_type(raw: str) -> str:
     return candidate
 
 
+@lru_cache(maxsize=4096)
 def entity_type(raw: str) -> str:
     """PascalCase entity label from free text: "programming language" -> "ProgrammingLanguage"."""
     words = re.findall(r"[A-Za-z0-9]+", raw)

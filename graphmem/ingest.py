@@ -7,7 +7,9 @@ an LLM (pre-extracted facts, infer=False): ambiguous candidates then take the sa
 
 Everything an add writes after its Episode goes into ONE write transaction, built from stable
 ids (episode + content hash), so a retried transaction or a re-extraction of the same episode
-writes the same nodes. An add never deletes: a contradicted fact is closed and superseded.
+writes the same nodes. An add without an LLM has no call for its Episode to outlive: the
+Episode, the candidate reads and the decisions go into that transaction too, under the
+scope's lock. An add never deletes: a contradicted fact is closed and superseded.
 """
 
 from __future__ import annotations
@@ -33,13 +35,21 @@ from graphmem.resolve import (
     FactCandidate,
     FactDecision,
     FactQuestion,
+    compatible,
     decide_entity,
     decide_fact,
     resolve,
 )
 from graphmem.store import candidates as store_candidates
 from graphmem.store import changes
-from graphmem.store.neo4j import GraphStore, WriteBatch, apply_batch
+from graphmem.store.neo4j import (
+    GraphStore,
+    Reader,
+    TransactionReader,
+    WriteBatch,
+    apply_batch,
+    write_episodes_in,
+)
 from graphmem.writer import NewEntity, NewFact, NewRelation, build_batch, content_hash, stable_id
 
 SELF_KEY = "__self__"
@@ -86,6 +96,10 @@ class WriteContext:
     usage: Usage = field(default_factory=Usage)
     # The episode's status once written: "extracted" after an LLM, "stored" without one.
     final_status: str = "extracted"
+    # An episode to write in the add's one transaction (episode_row), for adds without an
+    # LLM call: there is no extraction to outlive, and the add stays all or nothing. None:
+    # the episode was written up front (before an LLM call, or by the caller).
+    episode: dict[str, Any] | None = None
 
 
 @dataclass
@@ -157,14 +171,19 @@ def add_inferred(
 def add_drafts(ctx: WriteContext, drafts: Sequence[Draft], llm: LLM | None) -> dict[str, Any]:
     """Resolve drafts against the scope and write them in one transaction.
 
-    Writers of one scope are serialised by a lock on its Scope node; when another writer
-    committed one of these facts between our reads and our write, the decisions are made
+    Writers of one scope are serialised by a lock on its Scope node. Without an LLM nothing
+    slow comes between reading the candidates and writing, so both happen in the one write
+    transaction, under that lock: no other writer can store the same fact in between. With
+    an LLM the lock is not held across its call: decisions come first, and when another
+    writer committed one of these facts between our reads and our write, they are made
     again against what is now stored (so concurrent identical adds store one fact).
     """
     entities, facts = _plan(ctx, drafts)
     _embed(ctx, entities, facts)
+    if llm is None:
+        return _resolve_and_write(ctx, entities, facts)
     for _ in range(WRITE_ATTEMPTS):
-        _resolve_all(ctx, entities, facts, llm)
+        _resolve_all(ctx.store, ctx, entities, facts, llm)
         try:
             return _write(ctx, entities, facts)
         except _FactsTaken:
@@ -176,10 +195,14 @@ def add_drafts(ctx: WriteContext, drafts: Sequence[Draft], llm: LLM | None) -> d
 
 
 def _resolve_all(
-    ctx: WriteContext, entities: list[_Entity], facts: list[_Fact], llm: LLM | None
+    reader: Reader,
+    ctx: WriteContext,
+    entities: list[_Entity],
+    facts: list[_Fact],
+    llm: LLM | None,
 ) -> None:
     """Decide every entity and fact: by rule, else by one batched LLM call, else safely."""
-    _decide(ctx, entities, facts)
+    _decide(reader, ctx, entities, facts, ask=llm is not None)
     questions = [
         EntityQuestion(e.name, e.type, e.decision) for e in entities if not e.decision.settled
     ]
@@ -289,31 +312,62 @@ def _embed(ctx: WriteContext, entities: list[_Entity], facts: list[_Fact]) -> No
         entity.vector = vector
 
 
-def _decide(ctx: WriteContext, entities: list[_Entity], facts: list[_Fact]) -> None:
-    exact = store_candidates.entities_by_key(ctx.store, ctx.scope, [e.key for e in entities])
-    others = [e for e in entities if e.key != SELF_KEY]
-    similar = store_candidates.similar_entities(
-        ctx.store, ctx.scope, [(e.key, e.vector) for e in others], ctx.threshold
-    )
-    for index, entity in enumerate(others):
-        found = [c for c in similar.get(index, []) if c.key != SELF_KEY]
-        entity.decision = decide_entity(entity.name, entity.type, exact.get(entity.key), found)
-    for entity in entities:
-        if entity.key == SELF_KEY and SELF_KEY in exact:
-            entity.decision = EntityDecision(merge_into=exact[SELF_KEY])
-    fact_hits = store_candidates.similar_facts(
-        ctx.store, ctx.scope, [(f.digest, f.vector) for f in facts], ctx.threshold
-    )
-    rivals = _relation_rivals(ctx, facts, exact)
+def _decide(
+    reader: Reader, ctx: WriteContext, entities: list[_Entity], facts: list[_Fact], *, ask: bool
+) -> None:
+    """Decide by rule from the store's candidates; `ask`: an LLM will settle open questions."""
+    hashes = [] if ask else [f.digest for f in facts]
+    known = store_candidates.known(reader, ctx.scope, [e.key for e in entities], hashes)
+    _decide_entities(reader, ctx, entities, known.entities)
+    # Similar facts and relation rivals are questions for an LLM; without one they become
+    # plain adds, so only equal content (a duplicate, found by `known`) decides anything.
+    candidates = _fact_candidates(reader, ctx, facts, known.entities) if ask else known.duplicates
     for index, fact in enumerate(facts):
-        found = fact_hits.get(index, [])
-        known = {c.id for c in found}
-        found += [c for c in rivals.get(index, []) if c.id not in known]
-        fact.decision = decide_fact(fact.digest, found)
+        fact.decision = decide_fact(fact.digest, candidates.get(index, []))
+
+
+def _decide_entities(
+    reader: Reader, ctx: WriteContext, entities: list[_Entity], exact: dict[str, EntityCandidate]
+) -> None:
+    others = [e for e in entities if e.key != SELF_KEY]
+    # An exact key of a compatible type merges whatever the vectors say (decide_entity), so
+    # only the other entities need the similarity scan: in a scope that already knows most
+    # names, that is a few per add instead of all of them.
+    unsettled = [e for e in others if not _merges_by_key(e, exact)]
+    similar = store_candidates.similar_entities(
+        reader, ctx.scope, [(e.key, e.vector) for e in unsettled], ctx.threshold
+    )
+    found = {
+        e.key: [c for c in similar.get(i, []) if c.key != SELF_KEY] for i, e in enumerate(unsettled)
+    }
+    for entity in others:
+        candidates = found.get(entity.key, [])
+        entity.decision = decide_entity(entity.name, entity.type, exact.get(entity.key), candidates)
+    for entity in entities:
+        if entity.key == SELF_KEY:  # decided afresh on every attempt, like the others
+            entity.decision = EntityDecision(merge_into=exact.get(SELF_KEY))
+
+
+def _fact_candidates(
+    reader: Reader, ctx: WriteContext, facts: list[_Fact], exact: dict[str, EntityCandidate]
+) -> dict[int, list[FactCandidate]]:
+    """Per fact: similar or equal stored facts, then those behind relations it may replace."""
+    found = store_candidates.similar_facts(
+        reader, ctx.scope, [(f.digest, f.vector) for f in facts], ctx.threshold
+    )
+    for index, rivals in _relation_rivals(reader, ctx, facts, exact).items():
+        seen = {c.id for c in found.get(index, [])}
+        found.setdefault(index, []).extend(c for c in rivals if c.id not in seen)
+    return found
+
+
+def _merges_by_key(entity: _Entity, exact: Mapping[str, EntityCandidate]) -> bool:
+    stored = exact.get(entity.key)
+    return stored is not None and compatible(stored.type, entity.type)
 
 
 def _relation_rivals(
-    ctx: WriteContext, facts: list[_Fact], exact: Mapping[str, EntityCandidate]
+    reader: Reader, ctx: WriteContext, facts: list[_Fact], exact: Mapping[str, EntityCandidate]
 ) -> dict[int, list[FactCandidate]]:
     """Facts whose current relation a new one may replace: the same source (an existing
     entity) and type, another target. Vector similarity alone misses these when the texts
@@ -326,7 +380,7 @@ def _relation_rivals(
                 kind = identifiers.relation_type(rel.type)
                 items.append((index, source, kind, _key_of(rel.target), fact.vector))
     # Keys seen once per index: a fact with two LIVES_IN relations asks once per rival.
-    found = store_candidates.facts_behind_relations(ctx.store, ctx.scope, items)
+    found = store_candidates.facts_behind_relations(reader, ctx.scope, items)
     return {i: list({c.id: c for c in hits}.values()) for i, hits in found.items()}
 
 
@@ -350,7 +404,48 @@ def _finalise_keys(entities: list[_Entity]) -> None:
 # ---- writing ------------------------------------------------------------------------------
 
 
+@dataclass
+class _Writes:
+    """Everything one add writes, decided: the graph batch and the bookkeeping around it."""
+
+    batch: WriteBatch
+    touched: list[str]  # keys of entities merged into another key: a mention to count
+    duplicates: list[str]  # ids of stored facts this add repeats (NONE)
+    supersessions: list[changes.Supersession]
+    log: list[changes.Change]
+
+
+def _resolve_and_write(
+    ctx: WriteContext, entities: list[_Entity], facts: list[_Fact]
+) -> dict[str, Any]:
+    """An add without an LLM: lock, read candidates, decide and write in one transaction."""
+
+    def work(tx: ManagedTransaction) -> _Writes:
+        changes.lock_scope_in(tx, ctx.scope, ctx.episode_id, [])
+        _resolve_all(TransactionReader(tx), ctx, entities, facts, None)
+        writes = _writes(ctx, entities, facts)
+        _apply(tx, ctx, writes)
+        return writes
+
+    writes = ctx.store.write(work)
+    return _result(ctx, facts, writes.batch, entities)
+
+
 def _write(ctx: WriteContext, entities: list[_Entity], facts: list[_Fact]) -> dict[str, Any]:
+    """Write decisions made before the transaction; _FactsTaken if they went stale."""
+    writes = _writes(ctx, entities, facts)
+    hashes = [row.props["content_hash"] for row in writes.batch.facts]
+
+    def work(tx: ManagedTransaction) -> None:
+        if changes.lock_scope_in(tx, ctx.scope, ctx.episode_id, hashes):
+            raise _FactsTaken
+        _apply(tx, ctx, writes)
+
+    ctx.store.write(work)
+    return _result(ctx, facts, writes.batch, entities)
+
+
+def _writes(ctx: WriteContext, entities: list[_Entity], facts: list[_Fact]) -> _Writes:
     keys = {e.key: e.final_key for e in entities}
     written = [f for f in facts if f.decision.event != "NONE"]
     new_facts = [_new_fact(ctx, f, keys) for f in written]
@@ -362,25 +457,27 @@ def _write(ctx: WriteContext, entities: list[_Entity], facts: list[_Fact]) -> di
     batch = build_batch(ctx.scope, ctx.episode_id, new_facts, new_entities)
     for fact, row in zip(written, batch.facts, strict=True):
         fact.id = row.id
-    touched = [e.final_key for e in entities if not e.write_row]
     supersessions = _supersessions(ctx, written)
-    log = _changes(ctx, written, supersessions)
-    duplicates = [c.id for f in facts if f.decision.event == "NONE" for c in f.decision.existing]
+    return _Writes(
+        batch=batch,
+        touched=[e.final_key for e in entities if not e.write_row],
+        duplicates=[c.id for f in facts if f.decision.event == "NONE" for c in f.decision.existing],
+        supersessions=supersessions,
+        log=_changes(ctx, written, supersessions),
+    )
 
-    hashes = [row.props["content_hash"] for row in batch.facts]
 
-    def work(tx: ManagedTransaction) -> None:
-        if changes.lock_scope_in(tx, ctx.scope, ctx.episode_id, hashes):
-            raise _FactsTaken
-        apply_batch(tx, batch)
-        changes.touch_entities_in(tx, ctx.scope, touched)
-        changes.bump_facts_in(tx, ctx.scope, ctx.episode_id, duplicates)
-        changes.supersede_in(tx, ctx.scope, supersessions)
-        changes.log_in(tx, ctx.scope, log)
+def _apply(tx: ManagedTransaction, ctx: WriteContext, writes: _Writes) -> None:
+    """The add's statements, inside its transaction (after the scope's lock)."""
+    if ctx.episode is not None:
+        write_episodes_in(tx, [ctx.episode])
+    apply_batch(tx, writes.batch)
+    changes.touch_entities_in(tx, ctx.scope, writes.touched)
+    changes.bump_facts_in(tx, ctx.scope, ctx.episode_id, writes.duplicates)
+    changes.supersede_in(tx, ctx.scope, writes.supersessions)
+    changes.log_in(tx, ctx.scope, writes.log)
+    if ctx.episode is None or ctx.episode["status"] != ctx.final_status:
         changes.set_episode_status_in(tx, ctx.episode_id, ctx.final_status)
-
-    ctx.store.write(work)
-    return _result(ctx, facts, batch, entities)
 
 
 def _new_fact(ctx: WriteContext, fact: _Fact, keys: Mapping[str, str]) -> NewFact:

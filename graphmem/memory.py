@@ -17,7 +17,7 @@ from graphmem.metadata import flatten as flatten_metadata
 from graphmem.models import FactInput, Message, Scope
 from graphmem.store import changes
 from graphmem.store.graph_reads import GraphReads
-from graphmem.store.neo4j import GraphStore, native
+from graphmem.store.neo4j import GraphStore, episode_row, native
 from graphmem.store.recall_reads import RecallReads
 from graphmem.writer import content_hash
 
@@ -105,9 +105,9 @@ class Memory:
         drafts: Sequence[ingest.Draft],
         timestamp: datetime | None,
     ) -> dict[str, Any]:
-        """The write path without an LLM: episode first, then resolution and one write."""
+        """The write path without an LLM: resolution, then one write transaction that also
+        records the episode (no LLM call for it to outlive)."""
         episode_id = str(uuid.uuid4())
-        self.store.write_episode(episode_id, scope, turns, infer=False)
         ctx = ingest.WriteContext(
             self.store,
             self.embedder,
@@ -118,6 +118,7 @@ class Memory:
             actor="caller",
             model=self.embedder.model,
             final_status="stored",
+            episode=episode_row(episode_id, scope, turns, infer=False),
         )
         return ingest.add_drafts(ctx, drafts, llm=None)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -82,8 +83,11 @@ class Scope(Strict):
         return {"user_id": self.user_id, "agent_id": self.agent_id, "run_id": self.run_id}
 
 
+@lru_cache(maxsize=8192)
 def entity_key(name: str) -> str:
-    """The normalised name two mentions of one entity share ("  Dr. Alice " -> "dr. alice")."""
+    """The normalised name two mentions of one entity share ("  Dr. Alice " -> "dr. alice").
+
+    Cached: a bulk add normalises the same few names dozens of times per fact."""
     folded = unicodedata.normalize("NFKC", name).casefold()
     return re.sub(r"\s+", " ", folded).strip()
 

@@ -66,10 +66,12 @@ def build_batch(
 ) -> WriteBatch:
     """The rows for one transaction. Relation types and entity labels are sanitised here."""
     batch = WriteBatch(scope=scope, episode_id=episode_id)
+    scope_props = {"scope_key": scope.key, **scope.params()}  # computed once per batch
+    relations: set[tuple[str, str, str, str]] = set()
     for entity in entities:
         batch.entities.append(
             EntityRow(
-                id=stable_id(scope.key, entity.key),
+                id=stable_id(scope_props["scope_key"], entity.key),
                 key=entity.key,
                 name=entity.name.strip(),
                 type=identifiers.entity_type(entity.type),
@@ -79,30 +81,32 @@ def build_batch(
     for fact in facts:
         digest = content_hash(fact.text)
         fact_id = stable_id(episode_id, digest)
-        batch.facts.append(FactRow(fact_id, _fact_props(scope, fact, digest), fact.embedding))
+        props = _fact_props(scope_props, fact, digest)
+        batch.facts.append(FactRow(fact_id, props, fact.embedding))
         mentioned = {entity_key(n) for n in fact.entities}
         for rel in fact.relations:
             mentioned |= {entity_key(rel.source), entity_key(rel.target)}
-            batch.relations.append(
-                RelationRow(
-                    source_key=entity_key(rel.source),
-                    type=identifiers.relation_type(rel.relation),
-                    target_key=entity_key(rel.target),
-                    fact_id=fact_id,
-                    valid_from=fact.valid_from,
-                    valid_to=fact.valid_to,
-                )
+            row = RelationRow(
+                source_key=entity_key(rel.source),
+                type=identifiers.relation_type(rel.relation),
+                target_key=entity_key(rel.target),
+                fact_id=fact_id,
+                valid_from=fact.valid_from,
+                valid_to=fact.valid_to,
             )
+            # One row per relation: write/batch CREATEs a new fact's relations.
+            if (row.source_key, row.type, row.target_key, fact_id) not in relations:
+                relations.add((row.source_key, row.type, row.target_key, fact_id))
+                batch.relations.append(row)
         batch.about.extend((fact_id, key) for key in sorted(mentioned))
     return batch
 
 
-def _fact_props(scope: Scope, fact: NewFact, digest: str) -> dict[str, Any]:
+def _fact_props(scope_props: dict[str, Any], fact: NewFact, digest: str) -> dict[str, Any]:
     return {
         "text": fact.text,
         "content_hash": digest,
-        "scope_key": scope.key,
-        **scope.params(),
+        **scope_props,
         "status": "active",
         "valid_from": fact.valid_from,
         "valid_to": fact.valid_to,

@@ -177,6 +177,69 @@ def test_facts_with_triples_build_a_typed_graph(memory: Memory, user_id: str) ->
     assert hit["entities"] and set(hit["entities"]) == {"Carol", "Utrecht"}
 
 
+def _graph_counts(memory: Memory, user_id: str) -> dict[str, int]:
+    records = memory.store.read(
+        "MATCH (f:Fact {user_id: $u}) "
+        "RETURN count(f) AS facts, "
+        "sum(COUNT { (f)-[:ABOUT]->() }) AS about, sum(COUNT { (f)-[:FROM]->() }) AS from, "
+        "COUNT { MATCH (:Entity {user_id: $u})-[r]->(:Entity) RETURN r } AS relations, "
+        "COUNT { MATCH (e:Entity {user_id: $u}) RETURN e } AS entities",
+        {"u": user_id},
+    )
+    return dict(records[0])
+
+
+def test_one_batch_statement_writes_idempotently(memory: Memory, user_id: str) -> None:
+    """write/batch CREATEs a new fact's relations and MERGEs those of a stored fact: the
+    same batch written twice (a retried or re-extracted episode) adds nothing, and a
+    relation listed twice is written once."""
+    from graphmem.writer import NewEntity, NewFact, NewRelation, build_batch
+
+    scope = Scope(user_id=user_id)
+    vector = memory.embedder.embed_one("Ada works at Initech")
+    works = NewRelation("Ada", "works at", "Initech")
+    fact = NewFact("Ada works at Initech", vector, entities=["Ada"], relations=[works, works])
+    entities = [NewEntity("Ada", "Person", vector), NewEntity("Initech", "Company", vector)]
+    batch = build_batch(scope, "episode-batch-test", [fact], entities)
+    assert len(batch.relations) == 1
+    memory.store.write_episode("episode-batch-test", scope, [], infer=False)
+    memory.store.write_batch(batch)
+    first = _graph_counts(memory, user_id)
+    memory.store.write_batch(batch)
+    assert _graph_counts(memory, user_id) == first
+    assert first == {"facts": 1, "about": 2, "from": 1, "relations": 1, "entities": 2}
+    mentions = memory.store.read(
+        "MATCH (e:Entity {user_id: $u}) RETURN e.key AS key, e.mentions AS m ORDER BY key",
+        {"u": user_id},
+    )
+    assert [(r["key"], r["m"]) for r in mentions] == [("ada", 2), ("initech", 2)]
+
+
+def test_add_facts_keeps_an_entity_vector_and_its_episode_with_the_facts(
+    memory: Memory, user_id: str
+) -> None:
+    """A later mention counts but leaves the entity's vector (its created name's) alone; an
+    add without an LLM writes its episode in the same transaction as its facts."""
+    first = {"text": "Bo likes tea.", "entities": [{"name": "Bo", "type": "Person"}]}
+    memory.add_facts([first], user_id=user_id)
+    before = memory.store.read(
+        "MATCH (e:Entity {user_id: $u, key: 'bo'}) RETURN e.embedding AS v", {"u": user_id}
+    )[0]["v"]
+    again = {"text": "BO drinks coffee.", "entities": [{"name": "BO", "type": "Person"}]}
+    out = memory.add_facts([again], user_id=user_id)
+    row = memory.store.read(
+        "MATCH (e:Entity {user_id: $u, key: 'bo'}) RETURN e.embedding AS v, e.mentions AS m, "
+        "e.name AS name",
+        {"u": user_id},
+    )[0]
+    assert (row["m"], row["name"]) == (2, "Bo") and row["v"] == before
+    episodes = memory.store.read(
+        "MATCH (ep:Episode {id: $id}) RETURN ep.status AS s, COUNT { (:Fact)-[:FROM]->(ep) } AS n",
+        {"id": out["episode_id"]},
+    )
+    assert [(r["s"], r["n"]) for r in episodes] == [("stored", 1)]
+
+
 @pytest.mark.parametrize(
     "bad",
     [

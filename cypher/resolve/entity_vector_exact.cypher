@@ -1,13 +1,15 @@
 // Entities of one scope whose name embedding is within $threshold (raw cosine) of each
 // new entity's, by an exact scan of the scope. vector.similarity.cosine reports
-// (1 + cosine) / 2; graphmem's thresholds are raw cosine, hence 2 * s - 1.
+// (1 + cosine) / 2; graphmem's thresholds are raw cosine, hence 2 * s - 1. Each stored
+// embedding is read once and compared with every item.
 // $scope_key, $threshold, $k, $items: [{index, key, embedding}]
+MATCH (e:Entity {scope_key: $scope_key})
+WITH e, e.embedding AS stored
 UNWIND $items AS item
-CALL (item) {
-  MATCH (e:Entity {scope_key: $scope_key})
-  WHERE e.key <> item.key
-  WITH e, 2 * vector.similarity.cosine(e.embedding, item.embedding) - 1 AS score
-  WHERE score >= $threshold
-  RETURN e, score ORDER BY score DESC LIMIT $k
-}
-RETURN item.index AS index, e.id AS id, e.key AS key, e.name AS name, e.type AS type, score
+WITH item, e, 2 * vector.similarity.cosine(stored, item.embedding) - 1 AS score
+WHERE score >= $threshold AND e.key <> item.key
+WITH item, e, score ORDER BY score DESC
+WITH item, collect({e: e, score: score})[..$k] AS top
+UNWIND top AS hit
+RETURN item.index AS index, hit.e.id AS id, hit.e.key AS key, hit.e.name AS name,
+       hit.e.type AS type, hit.score AS score

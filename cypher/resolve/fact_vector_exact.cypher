@@ -1,11 +1,15 @@
 // Active facts of one scope within $threshold (raw cosine) of each new fact, by an exact
 // scan of the scope; also every fact with the same content hash (a duplicate at any score).
+// Each stored embedding is read once and compared with every item (a subquery per item
+// would read the scope's embeddings once per item).
 // $scope_key, $threshold, $k, $items: [{index, content_hash, embedding}]
+MATCH (f:Fact {scope_key: $scope_key, status: 'active'})
+WITH f, f.embedding AS stored
 UNWIND $items AS item
-CALL (item) {
-  MATCH (f:Fact {scope_key: $scope_key, status: 'active'})
-  WITH f, 2 * vector.similarity.cosine(f.embedding, item.embedding) - 1 AS score
-  WHERE score >= $threshold OR f.content_hash = item.content_hash
-  RETURN f, score ORDER BY score DESC LIMIT $k
-}
-RETURN item.index AS index, f.id AS id, f.text AS text, f.content_hash AS content_hash, score
+WITH item, f, 2 * vector.similarity.cosine(stored, item.embedding) - 1 AS score
+WHERE score >= $threshold OR f.content_hash = item.content_hash
+WITH item, f, score ORDER BY score DESC
+WITH item, collect({f: f, score: score})[..$k] AS top
+UNWIND top AS hit
+RETURN item.index AS index, hit.f.id AS id, hit.f.text AS text,
+       hit.f.content_hash AS content_hash, hit.score AS score

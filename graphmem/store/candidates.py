@@ -9,51 +9,75 @@ over-fetch, and are scanned anyway when the over-fetch may have cut off qualifyi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from graphmem.models import Scope
 from graphmem.resolve import EntityCandidate, FactCandidate
 from graphmem.store.cypher import query
-from graphmem.store.neo4j import EXACT_SCAN_MAX_FACTS, MAX_FETCH_K, GraphStore
+from graphmem.store.neo4j import EXACT_SCAN_MAX_FACTS, MAX_FETCH_K, Reader, Vector
 
 CANDIDATES_PER_ITEM = 5
 # Over-fetch per item from the vector index on large scopes.
 INDEX_FETCH_K = 500
 
 
-def entities_by_key(
-    store: GraphStore, scope: Scope, keys: Sequence[str]
-) -> dict[str, EntityCandidate]:
-    """Existing entities of the scope with these exact keys."""
-    if not keys:
-        return {}
-    records = store.read(
-        query("resolve/entities_by_key"), {"scope_key": scope.key, "keys": sorted(set(keys))}
+@dataclass
+class Known:
+    """What a scope already holds of an add: entities by exact key, and for each content
+    hash (by position) the active facts with equal content."""
+
+    entities: dict[str, EntityCandidate] = field(default_factory=dict)
+    duplicates: dict[int, list[FactCandidate]] = field(default_factory=dict)
+
+
+def known(store: Reader, scope: Scope, keys: Sequence[str], hashes: Sequence[str]) -> Known:
+    """Entities with these exact keys and facts with these content hashes: one round trip."""
+    if not keys and not hashes:
+        return Known()
+    params = {
+        "scope_key": scope.key,
+        "keys": sorted(set(keys)),
+        "items": [{"index": i, "content_hash": h} for i, h in enumerate(hashes)],
+    }
+    record = store.read(query("resolve/known"), params)[0]
+    entities = {
+        e["key"]: EntityCandidate(e["id"], e["key"], e["name"], e["type"])
+        for e in record["entities"]
+    }
+    return Known(
+        entities, {i: [_fact(h) for h in hits] for i, hits in _grouped(record["facts"]).items()}
     )
-    return {r["key"]: EntityCandidate(r["id"], r["key"], r["name"], r["type"]) for r in records}
+
+
+def entities_by_key(store: Reader, scope: Scope, keys: Sequence[str]) -> dict[str, EntityCandidate]:
+    """Existing entities of the scope with these exact keys."""
+    return known(store, scope, keys, []).entities
 
 
 def similar_entities(
-    store: GraphStore,
+    store: Reader,
     scope: Scope,
     items: Sequence[tuple[str, list[float]]],
     threshold: float,
 ) -> dict[int, list[EntityCandidate]]:
     """For each (key, embedding), other entities of the scope at raw cosine >= threshold."""
-    rows = [{"index": i, "key": key, "embedding": vec} for i, (key, vec) in enumerate(items)]
+    rows = [
+        {"index": i, "key": key, "embedding": Vector(vec)} for i, (key, vec) in enumerate(items)
+    ]
     found = _similar(store, scope, rows, threshold, "entity")
     return {i: [_entity(h) for h in hits] for i, hits in found.items()}
 
 
 def similar_facts(
-    store: GraphStore,
+    store: Reader,
     scope: Scope,
     items: Sequence[tuple[str, list[float]]],
     threshold: float,
 ) -> dict[int, list[FactCandidate]]:
     """For each (content_hash, embedding), active facts of the scope that are similar or equal."""
     rows = [
-        {"index": i, "content_hash": digest, "embedding": vec}
+        {"index": i, "content_hash": digest, "embedding": Vector(vec)}
         for i, (digest, vec) in enumerate(items)
     ]
     found = _similar(store, scope, rows, threshold, "fact")
@@ -61,12 +85,12 @@ def similar_facts(
 
 
 def facts_behind_relations(
-    store: GraphStore, scope: Scope, items: Sequence[tuple[int, str, str, str, list[float]]]
+    store: Reader, scope: Scope, items: Sequence[tuple[int, str, str, str, list[float]]]
 ) -> dict[int, list[FactCandidate]]:
     """For each (index, source_key, type, target_key, fact embedding): the active facts of
     current relations of that type from that source to another target."""
     rows = [
-        {"index": i, "source_key": s, "type": t, "target_key": o, "embedding": v}
+        {"index": i, "source_key": s, "type": t, "target_key": o, "embedding": Vector(v)}
         for i, s, t, o, v in items
     ]
     if not rows:
@@ -76,7 +100,7 @@ def facts_behind_relations(
 
 
 def _similar(
-    store: GraphStore, scope: Scope, rows: list[dict[str, Any]], threshold: float, kind: str
+    store: Reader, scope: Scope, rows: list[dict[str, Any]], threshold: float, kind: str
 ) -> dict[int, list[dict[str, Any]]]:
     if not rows:
         return {}
@@ -100,9 +124,10 @@ def _similar(
     found = {r["index"]: list(r["hits"]) for r in records if r["hits"]}
     if kind == "fact":
         # Equal content is a duplicate at any rank; the index may not have reached it.
-        for index, hits in _grouped(store.read(query("resolve/facts_by_hash"), params)).items():
-            known = {h["id"] for h in found.get(index, [])}
-            found.setdefault(index, []).extend(h for h in hits if h["id"] not in known)
+        hashes = [row["content_hash"] for row in rows]
+        for index, hits in known(store, scope, [], hashes).duplicates.items():
+            seen = {h["id"] for h in found.get(index, [])}
+            found.setdefault(index, []).extend(asdict(h) for h in hits if h.id not in seen)
     return found
 
 

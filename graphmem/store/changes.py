@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -69,21 +69,27 @@ def bump_facts_in(
 
 def supersede_in(tx: ManagedTransaction, scope: Scope, rows: Sequence[Supersession]) -> None:
     if rows:
-        params = {"scope_key": scope.key, "rows": [asdict(r) for r in rows]}
+        params = {"scope_key": scope.key, "rows": [_row(r) for r in rows]}
         tx.run(query("write/supersede"), params).consume()
 
 
 def log_in(tx: ManagedTransaction, scope: Scope, changes: Sequence[Change]) -> None:
     if changes:
-        params = {"scope_key": scope.key, "changes": [asdict(c) for c in changes]}
+        params = {"scope_key": scope.key, "changes": [_row(c) for c in changes]}
         tx.run(query("write/changes"), params).consume()
 
 
 def lock_scope_in(
     tx: ManagedTransaction, scope: Scope, episode_id: str, hashes: Sequence[str]
 ) -> list[str]:
-    """Lock the scope for this transaction; the hashes another writer stored meanwhile."""
-    params = {"scope_key": scope.key, "episode_id": episode_id, "hashes": list(hashes)}
+    """Lock the scope for this transaction (registering it if new); the hashes another
+    writer stored meanwhile."""
+    params = {
+        "scope_key": scope.key,
+        **scope.params(),
+        "episode_id": episode_id,
+        "hashes": list(hashes),
+    }
     record = tx.run(query("write/lock_scope"), params).single()
     return list(record["taken"]) if record else []
 
@@ -129,7 +135,7 @@ def delete_facts(
                 Change(str(uuid.uuid4()), 0, f["id"], "DELETE", f["text"], None, actor, reason)
                 for f in group
             ]
-            params = {"scope_key": scope_key, "changes": [asdict(c) for c in changes]}
+            params = {"scope_key": scope_key, "changes": [_row(c) for c in changes]}
             tx.run(query("write/changes"), params).consume()
         return len(ids)
 
@@ -155,7 +161,7 @@ def update_fact(
 
     def work(tx: ManagedTransaction) -> None:
         tx.run(query("write/update_fact"), params).consume()
-        log_params = {"scope_key": fact["scope_key"], "changes": [asdict(change)]}
+        log_params = {"scope_key": fact["scope_key"], "changes": [_row(change)]}
         tx.run(query("write/changes"), log_params).consume()
 
     store.write(work)
@@ -179,6 +185,11 @@ def set_episode_context(
     payload = json.dumps(dict(metadata), default=str) if metadata else None
     params = {"id": episode_id, "at": at, "metadata": payload}
     store.write(lambda tx: tx.run(query("write/episode_context"), params).consume())
+
+
+def _row(item: Change | Supersession) -> dict[str, Any]:
+    """A flat dataclass as a parameter row (asdict would deep-copy every string)."""
+    return dict(vars(item))
 
 
 def _scope_params(scope: Scope | None) -> dict[str, str | None]:

@@ -71,7 +71,8 @@ class EntityRow:
     key: str
     name: str
     type: str
-    embedding: list[float]
+    # None keeps the stored vector (a bulk load sends each entity's vector once).
+    embedding: list[float] | None
 
 
 @dataclass
@@ -169,16 +170,9 @@ class GraphStore:
     def write_episode(
         self, episode_id: str, scope: Scope, messages: Sequence[Message], *, infer: bool
     ) -> None:
-        payload = json.dumps([m.model_dump(exclude_none=True) for m in messages])
-        params = {
-            "id": episode_id,
-            "scope_key": scope.key,
-            **scope.params(),
-            "messages": payload,
-            "status": "pending" if infer else "stored",
-            "infer": infer,
-        }
-        self.write(lambda tx: tx.run(query("write/episode"), params).consume())
+        """Write an episode in a transaction of its own (before an add's LLM call)."""
+        row = episode_row(episode_id, scope, messages, infer=infer)
+        self.write(lambda tx: write_episodes_in(tx, [row]))
 
     def set_episode_status(self, episode_id: str, status: str, error: str | None = None) -> None:
         params = {"id": episode_id, "status": status, "error": error}
@@ -186,7 +180,7 @@ class GraphStore:
 
     def write_batch(self, batch: WriteBatch) -> None:
         """Apply a batch in one transaction; the driver retries it on transient errors."""
-        self.write(lambda tx: apply_batch(tx, batch))
+        self.write(lambda tx: apply_batches(tx, [batch]))
 
     def reset_scope(self, scope: Scope) -> int:
         """Delete every graphmem node of the scope; returns how many were deleted."""
@@ -223,6 +217,21 @@ class GraphStore:
             return session.execute_write(work)
 
 
+class Vector(list):  # type: ignore[type-arg]
+    """An embedding as a query parameter: a list of floats with a short repr.
+
+    The driver formats every statement's parameters for its debug log (repr of all of them)
+    before the logger checks its level. A 384-float list takes ~0.3 ms to repr, so a row
+    batch of 100 embeddings cost ~30 ms of client CPU per statement, most of an add's
+    Python time. The driver packs this as the list it is.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<vector of {len(self)} floats>"
+
+
 class Reader(Protocol):
     """What read-only code needs of the store: run one statement, get its records."""
 
@@ -239,25 +248,54 @@ class TransactionReader:
         return list(self._tx.run(statement, params))
 
 
+def episode_row(
+    episode_id: str, scope: Scope, messages: Sequence[Message], *, infer: bool
+) -> dict[str, Any]:
+    """An episode as write/episodes takes it: created "pending" when an LLM will extract
+    it, "stored" when its facts come as they are."""
+    return {
+        "id": episode_id,
+        "scope_key": scope.key,
+        **scope.params(),
+        "messages": json.dumps([m.model_dump(exclude_none=True) for m in messages]),
+        "status": "pending" if infer else "stored",
+        "infer": infer,
+    }
+
+
+def write_episodes_in(tx: ManagedTransaction, rows: Sequence[dict[str, Any]]) -> None:
+    """Write episodes (and register their scopes) inside a caller's transaction."""
+    if rows:
+        tx.run(query("write/episodes"), {"episodes": list(rows)}).consume()
+
+
 def apply_batch(tx: ManagedTransaction, batch: WriteBatch) -> None:
     """Write a batch inside a caller's transaction (the write path adds its own steps)."""
-    base = {
+    apply_batches(tx, [batch])
+
+
+def apply_batches(tx: ManagedTransaction, batches: Sequence[WriteBatch]) -> None:
+    """Write batches of any scopes in one statement (write/batch): one round trip."""
+    rows = [batch_row(b) for b in batches if b.facts or b.entities]
+    if rows:
+        tx.run(query("write/batch"), {"batches": rows}).consume()
+
+
+def batch_row(batch: WriteBatch) -> dict[str, Any]:
+    """One batch as write/batch takes it: its scope and episode, then its rows."""
+    return {
         "scope_key": batch.scope.key,
         **batch.scope.params(),
         "episode_id": batch.episode_id,
+        "facts": [{**vars(f), "embedding": _vector(f.embedding)} for f in batch.facts],
+        "entities": [{**vars(e), "embedding": _vector(e.embedding)} for e in batch.entities],
+        "about": [{"fact_id": f, "key": k} for f, k in batch.about],
+        "relations": [vars(r) for r in batch.relations],
     }
-    if batch.facts:
-        facts = [vars(f) for f in batch.facts]
-        tx.run(query("write/facts"), {**base, "facts": facts}).consume()
-    if batch.entities:
-        entities = [vars(e) for e in batch.entities]
-        tx.run(query("write/entities"), {**base, "entities": entities}).consume()
-    if batch.about:
-        about = [{"fact_id": f, "key": k} for f, k in batch.about]
-        tx.run(query("write/about"), {**base, "about": about}).consume()
-    if batch.relations:
-        relations = [vars(r) for r in batch.relations]
-        tx.run(query("write/relations"), {**base, "relations": relations}).consume()
+
+
+def _vector(values: Sequence[float] | None) -> Vector | None:
+    return None if values is None else Vector(values)
 
 
 @contextmanager

@@ -1,0 +1,17 @@
+// What one scope already holds of an add's names and facts, in one round trip: entities
+// with exactly these keys (normalised names), and active facts with these content hashes
+// (exact duplicates, whatever a vector index would say). Index seeks only.
+// $scope_key, $keys: [string], $items: [{index, content_hash}]
+CALL () {
+  UNWIND $keys AS key
+  MATCH (e:Entity {scope_key: $scope_key, key: key})
+  RETURN collect(e {.id, .key, .name, .type}) AS entities
+}
+CALL () {
+  UNWIND $items AS item
+  MATCH (f:Fact {scope_key: $scope_key, content_hash: item.content_hash})
+  WHERE f.status = 'active'
+  RETURN collect({index: item.index, id: f.id, text: f.text, content_hash: f.content_hash,
+                  score: 1.0}) AS facts
+}
+RETURN entities, facts
