@@ -47,7 +47,7 @@ from graphmem.embed import Embedder
 from graphmem.filters import Predicate, compile_filters
 from graphmem.metadata import unflatten
 from graphmem.models import MemoryItem, Scope, entity_key
-from graphmem.store.neo4j import native
+from graphmem.store.neo4j import Vector, native
 from graphmem.store.recall_reads import Edge, Hit, RecallReads, Window
 
 Mode = Literal["blended", "vector", "lexical"]
@@ -150,7 +150,8 @@ class Recaller:
         """mem0-shaped {"results", "relations", "context"} for the request."""
         where = compile_filters(request.filters)
         window = window_for(request.as_of, request.include_superseded)
-        embedding = self.embedder.embed_one(request.query)
+        # Vector: the driver formats every parameter for its debug log, even when off.
+        embedding = Vector(self.embedder.embed_one(request.query))
         # Every read of one search shares a read transaction: one view of the graph, one
         # commit. The query is embedded before it opens.
         return self.reads.snapshot(
