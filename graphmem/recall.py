@@ -88,6 +88,12 @@ class Tuning:
     degree_cap: int = 10
     per_entity: int = 10
     max_entities: int = 40  # seeds first, then the nearest walked entities
+    # Whose facts are enumerated: an entity about more facts than expand_max_facts is walked
+    # through but its facts are left to the vector channel, and the reached entities' facts
+    # are enumerated up to expand_budget in all (specific entities first). Without these a
+    # large memory's popular entities made one search scan tens of thousands of facts.
+    expand_max_facts: int = 200
+    expand_budget: int = 1000
     restart: float = 0.5  # PageRank restart probability
     iterations: int = 30
     duplicate_cosine: float = 0.95
@@ -225,7 +231,8 @@ class Recaller:
         True when the walk followed a relation whose type shares a word with the query.
         """
         scope, tune = request.scope, self.tuning
-        seeds = self._seeds(request, embedding, cands, n_facts, n_entities)
+        degrees: dict[str, int] = {}  # entity id -> how many facts are about it
+        seeds = self._seeds(request, embedding, cands, n_facts, n_entities, degrees)
         if not seeds:
             return False
         asked = _words(request.query)
@@ -233,8 +240,9 @@ class Recaller:
             scope, list(seeds), sorted(asked), degree_cap=tune.degree_cap, window=window
         )
         ordered_seeds = sorted(seeds, key=lambda sid: -seeds[sid])
-        walked = [e.reached_id for e in sorted(edges, key=lambda e: e.hop)]
-        reached = list(dict.fromkeys([*ordered_seeds, *walked]))[: tune.max_entities]
+        walked = sorted(edges, key=lambda e: e.hop)
+        degrees.update({e.reached_id: e.reached_degree for e in walked})
+        reached = self._to_enumerate([*ordered_seeds, *(e.reached_id for e in walked)], degrees)
         about = self.reads.entity_facts(
             scope, reached, embedding, per_entity=tune.per_entity, window=window, where=where
         )
@@ -253,6 +261,22 @@ class Recaller:
             cands[fid].graph = value
         return any(matched)
 
+    def _to_enumerate(self, entity_ids: Sequence[str], degrees: Mapping[str, int]) -> list[str]:
+        """The reached entities (seeds first, then by hop) whose facts become candidates,
+        within expand_max_facts per entity, expand_budget in all and max_entities."""
+        tune = self.tuning
+        chosen: list[str] = []
+        budget = tune.expand_budget
+        for eid in dict.fromkeys(entity_ids):
+            degree = degrees.get(eid, 0)
+            if degree > min(tune.expand_max_facts, budget):
+                continue
+            chosen.append(eid)
+            budget -= degree
+            if len(chosen) == tune.max_entities:
+                break
+        return chosen
+
     def _seeds(
         self,
         request: Request,
@@ -260,6 +284,7 @@ class Recaller:
         cands: dict[str, Candidate],
         n_facts: int,
         n_entities: int,
+        degrees: dict[str, int],
     ) -> dict[str, float]:
         """Seed entity id -> restart weight (sums to 1).
 
@@ -273,12 +298,14 @@ class Recaller:
         hub = max(tune.hub_min_facts, tune.hub_share * n_facts)
         named: dict[str, float] = {}
         for hit in self.reads.named_entities(scope, name_keys(request.query)):
+            degrees[hit.id] = hit.degree
             if hit.degree <= hub:
                 named[hit.id] = 1.0
         near = self.reads.nearest_entities(
             scope, embedding, tune.entity_k, self.threshold, scope_entities=n_entities
         )
         for hit in near:
+            degrees[hit.id] = hit.degree
             if hit.degree <= hub:
                 named[hit.id] = max(named.get(hit.id, 0.0), hit.score)
         from_facts: dict[str, float] = {}
@@ -287,6 +314,7 @@ class Recaller:
             key=lambda c: -c.vector,
         )[: tune.seed_facts]
         for cand in top:
+            degrees.update(cand.degrees)
             weight = cand.vector / max(len(cand.entity_ids), 1)
             for eid in cand.entity_ids:
                 if cand.degrees.get(eid, 0) <= hub:

@@ -2,7 +2,8 @@
 // window: at most $degree_cap neighbours per node, preferring relations whose type shares
 // a word with the query ($words, lower case), then the most mentioned neighbours.
 // $as_of / $valid_after bound the validity interval; $include_invalidated admits
-// relations a later fact superseded (history and as_of reads).
+// relations a later fact superseded (history and as_of reads). reached_degree: how many
+// facts are about the reached entity (the caller bounds how many facts it enumerates).
 UNWIND $seed_ids AS seed_id
 MATCH (a:Entity {id: seed_id})
 WHERE ($user_id IS NULL OR a.user_id = $user_id)
@@ -45,4 +46,5 @@ CALL (a) {
   RETURN r, b, 2 AS hop
 }
 RETURN DISTINCT startNode(r).id AS source_id, type(r) AS relation, endNode(r).id AS target_id,
-       r.fact_id AS fact_id, b.id AS reached_id, b.name AS reached_name, hop
+       r.fact_id AS fact_id, b.id AS reached_id, b.name AS reached_name, hop,
+       COUNT { (b)<-[:ABOUT]-() } AS reached_degree

@@ -83,6 +83,7 @@ class Edge:
     reached_id: str
     reached_name: str
     hop: int
+    reached_degree: int = 0  # how many facts are about the reached entity
 
 
 def lucene_terms(text: str) -> str:
