@@ -68,15 +68,6 @@ def load(name: str) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def locomo_results() -> dict[str, Any]:
-    """Tracks from locomo_tracks.json and locomo_tracks_facts.json (a run of some tracks)."""
-    by_track: dict[str, Any] = {}
-    for name in ("locomo_tracks.json", "locomo_tracks_facts.json"):
-        for r in load(name).get("results", []):
-            by_track[r["track"]] = r
-    return {"results": list(by_track.values())}
-
-
 def at_scale(scale: dict[str, Any], target: int) -> dict[str, Any] | None:
     for r in scale.get("results", []):
         if r["target"] == target:
@@ -90,7 +81,7 @@ def headline() -> dict[str, Any]:
     cost, ingest, locomo = (
         load("cost_per_add.json"),
         load("ingest.json"),
-        locomo_results(),
+        load("locomo_tracks.json"),
     )
     m100, m1m = at_scale(scale, 100_000), at_scale(scale, 1_000_000)
     measured = [r["measure"] for r in scale.get("results", [])]
