@@ -47,7 +47,7 @@ from graphmem.store.neo4j import (
     Reader,
     TransactionReader,
     WriteBatch,
-    apply_batch,
+    apply_batches,
     write_episodes_in,
 )
 from graphmem.writer import NewEntity, NewFact, NewRelation, build_batch, content_hash, stable_id
@@ -471,7 +471,7 @@ def _apply(tx: ManagedTransaction, ctx: WriteContext, writes: _Writes) -> None:
     """The add's statements, inside its transaction (after the scope's lock)."""
     if ctx.episode is not None:
         write_episodes_in(tx, [ctx.episode])
-    apply_batch(tx, writes.batch)
+    apply_batches(tx, [writes.batch])
     changes.touch_entities_in(tx, ctx.scope, writes.touched)
     changes.bump_facts_in(tx, ctx.scope, ctx.episode_id, writes.duplicates)
     changes.supersede_in(tx, ctx.scope, writes.supersessions)

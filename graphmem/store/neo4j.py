@@ -269,13 +269,9 @@ def write_episodes_in(tx: ManagedTransaction, rows: Sequence[dict[str, Any]]) ->
         tx.run(query("write/episodes"), {"episodes": list(rows)}).consume()
 
 
-def apply_batch(tx: ManagedTransaction, batch: WriteBatch) -> None:
-    """Write a batch inside a caller's transaction (the write path adds its own steps)."""
-    apply_batches(tx, [batch])
-
-
 def apply_batches(tx: ManagedTransaction, batches: Sequence[WriteBatch]) -> None:
-    """Write batches of any scopes in one statement (write/batch): one round trip."""
+    """Write batches of any scopes in one statement (write/batch), inside a caller's
+    transaction (the write path adds its own steps): one round trip."""
     rows = [batch_row(b) for b in batches if b.facts or b.entities]
     if rows:
         tx.run(query("write/batch"), {"batches": rows}).consume()
