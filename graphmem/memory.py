@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from graphmem import ingest, inputs, recall
+from graphmem import ingest, inputs, lookup, recall
 from graphmem.config import Settings, load_settings
 from graphmem.embed import Embedder, get_embedder
 from graphmem.errors import InputError, NotFoundError
@@ -303,7 +303,7 @@ class Memory:
         """One memory by id, or None. With scope ids given, only a memory of that scope."""
         scoped = user_id is not None or agent_id is not None or run_id is not None
         scope = inputs.scope(user_id, agent_id, run_id) if scoped else None
-        return recall.get(RecallReads(self.store), scope, memory_id)
+        return lookup.get(RecallReads(self.store), scope, memory_id)
 
     def get_all(
         self,
@@ -320,7 +320,7 @@ class Memory:
         scope = inputs.scope(user_id, agent_id, run_id)
         if not 1 <= limit <= MAX_LIST_LIMIT or offset < 0:
             raise InputError(f"limit must be 1..{MAX_LIST_LIMIT} and offset >= 0")
-        return recall.get_all(
+        return lookup.get_all(
             RecallReads(self.store),
             scope,
             filters=filters,
@@ -341,7 +341,7 @@ class Memory:
         scope = inputs.scope(user_id, agent_id, run_id)
         if not name or not name.strip():
             raise InputError("entity name is empty")
-        return recall.entity_history(RecallReads(self.store), scope, name)
+        return lookup.entity_history(RecallReads(self.store), scope, name)
 
     # -- the graph as a graph (graphmem/store/graph_reads.py) --------------------
 

@@ -45,9 +45,9 @@ import numpy as np
 from graphmem import context
 from graphmem.embed import Embedder
 from graphmem.filters import Predicate, compile_filters
-from graphmem.metadata import unflatten
-from graphmem.models import MemoryItem, Scope, entity_key
-from graphmem.store.neo4j import Vector, native
+from graphmem.models import Scope, entity_key
+from graphmem.shapes import aware, memory_item, relation
+from graphmem.store.neo4j import Vector
 from graphmem.store.recall_reads import Edge, Hit, RecallReads, Window
 
 Mode = Literal["blended", "vector", "lexical"]
@@ -134,7 +134,7 @@ def window_for(as_of: datetime | None, include_superseded: bool) -> Window:
     (valid time, not transaction time: "what was true then, as we know it now").
     """
     if as_of is not None:
-        moment = _aware(as_of)
+        moment = aware(as_of)
         return Window(("active", "superseded"), moment, moment, include_invalidated=True)
     if include_superseded:
         return Window(("active", "superseded"), None, None, include_invalidated=True)
@@ -171,7 +171,7 @@ class Recaller:
     ) -> dict[str, Any]:
         ranked, rows = self._rank(request, embedding, window, where)
         results = [_result(rows[c.id], c) for c in ranked]
-        relations = [_relation(r) for c in ranked for r in rows[c.id]["relations"]]
+        relations = [relation(r) for c in ranked for r in rows[c.id]["relations"]]
         return {
             "results": results,
             "relations": relations,
@@ -556,31 +556,6 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def _aware(moment: datetime) -> datetime:
-    """Naive datetimes are read as UTC, as graphmem stores them."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
-def memory_item(row: Mapping[str, Any], **extra: Any) -> MemoryItem:
-    """A stored fact row (properties + entities) as the public MemoryItem."""
-    entities = [e["name"] if isinstance(e, Mapping) else e for e in row.get("entities", [])]
-    return MemoryItem(
-        id=row["id"],
-        memory=row["text"],
-        status=row.get("status", "active"),
-        user_id=row.get("user_id"),
-        agent_id=row.get("agent_id"),
-        run_id=row.get("run_id"),
-        metadata=unflatten(row),
-        entities=entities,
-        valid_from=native(row.get("valid_from")),
-        valid_to=native(row.get("valid_to")),
-        created_at=native(row.get("created_at")),
-        updated_at=native(row.get("updated_at")),
-        **extra,
-    )
-
-
 def _result(row: Mapping[str, Any], cand: Candidate) -> dict[str, Any]:
     scores = {"vector": cand.vector, "graph": cand.graph, "lexical": cand.lexical}
     item = memory_item(row, score=cand.score, scores=scores).model_dump(mode="json")
@@ -591,79 +566,3 @@ def _result(row: Mapping[str, Any], cand: Candidate) -> dict[str, Any]:
         "prompt_version": row.get("prompt_version"),
     }
     return item
-
-
-def _relation(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "source": row["source"],
-        "relation": row["relation"],
-        "target": row["target"],
-        "fact_id": row["fact_id"],
-        "valid_from": _iso(row.get("valid_from")),
-        "valid_to": _iso(row.get("valid_to")),
-    }
-
-
-def _iso(value: Any) -> str | None:
-    value = native(value)
-    return value.isoformat() if value is not None else None
-
-
-# -- reads by id, listing, history ------------------------------------------------
-
-
-def get(reads: RecallReads, scope: Scope | None, fact_id: str) -> dict[str, Any] | None:
-    """One fact as a MemoryItem dict, or None (unknown, deleted, or outside the scope)."""
-    row = reads.get_fact(scope, fact_id)
-    return memory_item(row).model_dump(mode="json") if row else None
-
-
-def get_all(
-    reads: RecallReads,
-    scope: Scope,
-    *,
-    filters: Mapping[str, Any] | None,
-    limit: int,
-    offset: int,
-    include_superseded: bool,
-) -> dict[str, Any]:
-    """The scope's facts, newest first, under filters; mem0's {"results": [...]} shape."""
-    window = window_for(None, include_superseded)
-    rows = reads.get_all(
-        scope, window=window, where=compile_filters(filters), limit=limit, offset=offset
-    )
-    return {"results": [memory_item(r).model_dump(mode="json") for r in rows]}
-
-
-def entity_history(reads: RecallReads, scope: Scope, name: str) -> dict[str, Any] | None:
-    """An entity's facts and relations with their validity, and one merged timeline."""
-    found = reads.entity_history(scope, entity_key(name))
-    if found is None:
-        return None
-    entity = found["entity"]
-    facts = [memory_item({**f, "entities": []}).model_dump(mode="json") for f in found["facts"]]
-    relations = [
-        {
-            **_relation(r),
-            "created_at": _iso(r.get("created_at")),
-            "invalidated_at": _iso(r.get("invalidated_at")),
-        }
-        for r in found["relations"]
-    ]
-    events = [{"kind": "fact", **f} for f in facts] + [{"kind": "relation", **r} for r in relations]
-    events.sort(key=lambda e: (_when(e), e.get("created_at") or ""))
-    return {
-        "entity": {k: _iso(v) if hasattr(v, "to_native") else v for k, v in entity.items()},
-        "facts": facts,
-        "relations": relations,
-        "timeline": events,
-    }
-
-
-def _when(event: Mapping[str, Any]) -> str:
-    """Sort key: valid_from, else created_at, as UTC ISO text."""
-    value = event.get("valid_from") or event.get("created_at") or ""
-    try:
-        return _aware(datetime.fromisoformat(value)).astimezone(timezone.utc).isoformat()
-    except ValueError:
-        return value
