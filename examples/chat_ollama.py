@@ -11,31 +11,20 @@ prompt, then remember the exchange. The same Ollama model chats and extracts mem
 
 from __future__ import annotations
 
-import argparse
-
 import ollama
-from memory_chat import MemoryChat, Messages, converse
-
-from graphmem import Memory
+from memory_chat import MemoryChat, Messages, converse, ollama_memory
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--user", required=True, help="whose memory: a user id")
-    parser.add_argument("--model", help="Ollama model (default: GRAPHMEM_LLM_MODEL)")
-    parser.add_argument("--host", help="Ollama URL (default: GRAPHMEM_LLM_BASE_URL, OLLAMA_HOST)")
-    args = parser.parse_args(argv)
-
-    overrides = {"llm_provider": "ollama", "llm_model": args.model, "llm_base_url": args.host}
-    with Memory(**{k: v for k, v in overrides.items() if v is not None}) as memory:
+    memory, user_id = ollama_memory(__doc__.splitlines()[0], argv)
+    with memory:
         client = ollama.Client(host=memory.settings.llm_base_url)  # None: OLLAMA_HOST, local
 
         def model(messages: Messages) -> str:
             response = client.chat(model=memory.settings.llm_model, messages=messages)
             return response.message.content or ""
 
-        chat = MemoryChat(memory, model, args.user)
-        converse(chat.reply)
+        converse(MemoryChat(memory, model, user_id).reply)
     return 0
 
 

@@ -12,12 +12,10 @@ ChatOpenAI (langchain-openai) or another in `chat_model`.
 
 from __future__ import annotations
 
-import argparse
-
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_ollama import ChatOllama
-from memory_chat import converse, remember
+from memory_chat import converse, ollama_memory, remember
 
 from graphmem import Memory
 from graphmem.integrations.langchain import GraphMemSearchTool
@@ -48,7 +46,6 @@ class MemoryAgent:
 
     def reply(self, text: str) -> str:
         self.history.append(HumanMessage(text))
-        answer = AIMessage("I could not finish thinking about that.")
         for _ in range(MAX_STEPS):
             answer = self.model.invoke(self.history)
             self.history.append(answer)
@@ -57,21 +54,17 @@ class MemoryAgent:
             # Each call runs graphmem's search; invoked with the call, the tool answers
             # with the ToolMessage the model expects next.
             self.history += [self.tool.invoke(call) for call in answer.tool_calls]
+        else:  # still calling tools after MAX_STEPS
+            answer = AIMessage("I could not finish thinking about that.")
+            self.history.append(answer)
         remember(self.memory, self.user_id, text, answer.text)
         return answer.text
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--user", required=True, help="whose memory: a user id")
-    parser.add_argument("--model", help="Ollama model (default: GRAPHMEM_LLM_MODEL)")
-    parser.add_argument("--host", help="Ollama URL (default: GRAPHMEM_LLM_BASE_URL, local)")
-    args = parser.parse_args(argv)
-
-    overrides = {"llm_provider": "ollama", "llm_model": args.model, "llm_base_url": args.host}
-    with Memory(**{k: v for k, v in overrides.items() if v is not None}) as memory:
-        agent = MemoryAgent(memory, chat_model(memory), args.user)
-        converse(agent.reply)
+    memory, user_id = ollama_memory(__doc__.splitlines()[0], argv)
+    with memory:
+        converse(MemoryAgent(memory, chat_model(memory), user_id).reply)
     return 0
 
 

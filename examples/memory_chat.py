@@ -1,12 +1,13 @@
 """The loop the chat examples share: recall -> build the prompt -> call the model -> remember.
 
 `MemoryChat` works with any chat model given as a function from messages to a reply;
-chat_ollama.py and chat_openai.py hand it one, langchain_agent.py reuses `remember` and
-`converse`. Only graphmem's public API is used.
+chat_ollama.py and chat_openai.py hand it one; langchain_agent.py reuses the rest. Only
+graphmem's public API is used.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,18 @@ class MemoryChat:
         # 4. Remember the exchange: one extraction call distils what lasts.
         self.recent += remember(self.memory, self.user_id, text, answer)
         return answer
+
+
+def ollama_memory(description: str, argv: list[str] | None) -> tuple[Memory, str]:
+    """A Memory extracting with the Ollama model the command line names, and whose it is."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--user", required=True, help="whose memory: a user id")
+    parser.add_argument("--model", help="Ollama model (default: GRAPHMEM_LLM_MODEL)")
+    parser.add_argument("--host", help="Ollama URL (default: GRAPHMEM_LLM_BASE_URL, OLLAMA_HOST)")
+    args = parser.parse_args(argv)
+    given = {"llm_model": args.model, "llm_base_url": args.host}
+    memory = Memory(llm_provider="ollama", **{k: v for k, v in given.items() if v is not None})
+    return memory, args.user
 
 
 def remember(memory: Memory, user_id: str, text: str, answer: str) -> Messages:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from graphmem.config import Settings
 from graphmem.memory import Memory
 from tests.scripted_llm import RecordedRequest, ScriptedLLMServer, ToolCalls
 
@@ -40,19 +39,10 @@ NOTHING: dict[str, list[Any]] = {"facts": [], "entities": [], "relations": []}
 
 @pytest.fixture
 def example_env(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    graphmem_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> pytest.MonkeyPatch:
     """The environment a user would set: the test Neo4j and model, no config file."""
-    env = {
-        "GRAPHMEM_CONFIG": str(tmp_path / "absent.toml"),
-        "GRAPHMEM_NEO4J_URI": settings.neo4j_uri,
-        "GRAPHMEM_NEO4J_USER": settings.neo4j_user,
-        "GRAPHMEM_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
-        "GRAPHMEM_EMBEDDER_PATH": str(settings.embedder_path),
-        "GRAPHMEM_DATA_DIR": str(settings.data_dir),
-        "GRAPHMEM_LLM_MAX_RETRIES": "0",
-    }
-    for name, value in env.items():
+    for name, value in {**graphmem_env, "GRAPHMEM_LLM_MAX_RETRIES": "0"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.syspath_prepend(str(EXAMPLES))  # as `python examples/x.py` would have it
     return monkeypatch

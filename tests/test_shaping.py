@@ -438,13 +438,10 @@ def test_a_missing_prompt_file_and_a_broken_resolution_prompt_are_refused(
 
 
 def test_doctor_names_the_prompts_and_refuses_a_broken_one(
-    settings: Any, tmp_path: Path, domain_file: Path
+    graphmem_env: dict[str, str], tmp_path: Path, domain_file: Path
 ) -> None:
     env = {
-        "GRAPHMEM_CONFIG": str(tmp_path / "absent.toml"),
-        "GRAPHMEM_NEO4J_URI": settings.neo4j_uri,
-        "GRAPHMEM_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
-        "GRAPHMEM_EMBEDDER_PATH": str(settings.embedder_path),
+        **graphmem_env,
         "GRAPHMEM_LLM_BASE_URL": "http://127.0.0.1:9",  # unreachable: its own check fails
         "GRAPHMEM_LLM_MAX_RETRIES": "0",
         "GRAPHMEM_EXTRACTION_INSTRUCTIONS": INSTRUCTIONS,
