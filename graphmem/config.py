@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -29,6 +30,13 @@ LOCAL_NEO4J_PASSWORD = "graphmem-local"
 # Calendar versions (2025.01 and later, Java 21+) work too; see graphmem/neo4j_server.py.
 DEFAULT_NEO4J_VERSION = "5.26.30"
 NEO4J_VERSION_PATTERN = r"^[0-9]{1,4}\.[0-9]{1,2}\.[0-9]{1,3}$"
+MAX_INSTRUCTIONS = 8_000
+# mem0's names for graphmem's settings, accepted in code and in the config file. mem0's are
+# whole prompts; graphmem adds their text as instructions and keeps its own JSON contract.
+MEM0_NAMES = {
+    "custom_fact_extraction_prompt": "extraction_instructions",
+    "custom_update_memory_prompt": "resolution_instructions",
+}
 
 
 def config_file_path() -> Path:
@@ -81,6 +89,38 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default_factory=default_data_dir)
 
+    # Shaping what is remembered (graphmem/shaping.py); checked when a Memory starts.
+    extraction_instructions: str | None = Field(
+        default=None,
+        max_length=MAX_INSTRUCTIONS,
+        description="Guidance added to the extraction prompt, e.g. what to remember or skip "
+        "(mem0: custom_fact_extraction_prompt).",
+    )
+    resolution_instructions: str | None = Field(
+        default=None,
+        max_length=MAX_INSTRUCTIONS,
+        description="Guidance added to the resolution prompt (mem0: custom_update_memory_prompt).",
+    )
+    extraction_prompt_path: Path | None = Field(
+        default=None, description="A file replacing prompts/extraction.v<N>.md, validated."
+    )
+    resolution_prompt_path: Path | None = Field(
+        default=None, description="A file replacing prompts/resolution.v<N>.md, validated."
+    )
+    domain_schema_path: Path | None = Field(
+        default=None, description="A .toml or .json file of entity and relation types."
+    )
+    domain_fallback: Literal["nearest", "generic"] = Field(
+        default="nearest",
+        description="A type outside the domain schema becomes the nearest declared type "
+        "(by meaning, when near enough) or the generic Thing / RELATED_TO.",
+    )
+
+    @field_validator("extraction_instructions", "resolution_instructions")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -91,7 +131,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path())
-        return (init_settings, env_settings, toml)
+        return (_Mem0Names(init_settings), env_settings, _Mem0Names(toml))
 
     def masked(self) -> dict[str, Any]:
         """The effective settings as plain values, secrets masked."""
@@ -104,6 +144,35 @@ class Settings(BaseSettings):
             else:
                 shown[name] = value
         return shown
+
+
+class _Mem0Names(PydanticBaseSettingsSource):
+    """A source (code, config file) in which mem0's setting names mean graphmem's.
+
+    Renamed per source, so precedence still holds: a mem0 name in code beats the graphmem
+    name in the environment. Both names in one source must agree.
+    """
+
+    def __init__(self, source: PydanticBaseSettingsSource) -> None:
+        super().__init__(source.settings_cls)
+        self.source = source
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.source.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        data = dict(self.source())
+        for theirs, ours in MEM0_NAMES.items():
+            if theirs not in data:
+                continue
+            value = data.pop(theirs)
+            if data.get(ours) not in (None, value):
+                raise ConfigError(
+                    f"invalid graphmem configuration: {theirs} (mem0's name for {ours}) "
+                    f"and {ours} are both set, to different values"
+                )
+            data[ours] = value
+        return data
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -32,6 +32,7 @@ MAX_RELATIONS = 200
 MAX_NAME = 200
 MAX_TEXT = 2_000
 MAX_ERRORS_QUOTED = 8
+_TOP_LEVEL = frozenset({"facts", "entities", "relations"})
 
 # Field names small models use instead of ours; mapped before validation, never guessed further.
 _SYNONYMS: dict[str, dict[str, str]] = {
@@ -167,6 +168,17 @@ class Extraction(BaseModel):
     facts: list[ExtractedFact] = Field(default_factory=list, max_length=MAX_FACTS)
     entities: list[ExtractedEntity] = Field(default_factory=list, max_length=MAX_ENTITIES)
     relations: list[ExtractedRelation] = Field(default_factory=list, max_length=MAX_RELATIONS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ours(cls, data: Any) -> Any:
+        # An answer in another shape ({"memories": [...]}, a custom prompt's own format)
+        # would validate as "nothing to remember" and drop every memory without a word.
+        if isinstance(data, dict) and data and not data.keys() & _TOP_LEVEL:
+            raise ValueError(
+                f"the answer has none of the fields {sorted(_TOP_LEVEL)}, only {sorted(data)}"
+            )
+        return data
 
     @model_validator(mode="after")
     def _references(self) -> Extraction:

@@ -40,6 +40,7 @@ from graphmem.resolve import (
     decide_fact,
     resolve,
 )
+from graphmem.shaping import Shaping
 from graphmem.store import candidates as store_candidates
 from graphmem.store import changes
 from graphmem.store.neo4j import (
@@ -100,6 +101,8 @@ class WriteContext:
     # LLM call: there is no extraction to outlive, and the add stays all or nothing. None:
     # the episode was written up front (before an LLM call, or by the caller).
     episode: dict[str, Any] | None = None
+    # The deployer's prompts and domain types (graphmem/shaping.py).
+    shaping: Shaping = field(default_factory=Shaping.builtin)
 
 
 @dataclass
@@ -136,8 +139,10 @@ def add_inferred(
     threshold: float,
     timestamp: datetime | None = None,
     episode_id: str | None = None,
+    shaping: Shaping | None = None,
 ) -> dict[str, Any]:
     """add(infer=True). Raises ExtractionError (episode kept, status failed) or LLMError."""
+    shaping = shaping or Shaping.builtin()
     at = _aware(timestamp) if timestamp else datetime.now(timezone.utc)
     if episode_id is None:
         episode_id = str(uuid.uuid4())
@@ -145,7 +150,7 @@ def add_inferred(
         if timestamp is not None or metadata:
             changes.set_episode_context(store, episode_id, timestamp and at, metadata)
     try:
-        result = extract(llm, turns, message_time=at)
+        result = extract(llm, turns, message_time=at, prompt=shaping.extraction)
     except (ExtractionError, LLMError) as exc:
         store.set_episode_status(episode_id, "failed", str(exc))
         kind = ExtractionError if isinstance(exc, ExtractionError) else LLMError
@@ -162,6 +167,7 @@ def add_inferred(
         actor=f"llm:{result.model}",
         prompt_version=result.prompt_version,
         model=result.model,
+        shaping=shaping,
     )
     _count(ctx.usage, result.completions)
     drafts = drafts_from_extraction(result.extraction, metadata or {})
@@ -178,6 +184,7 @@ def add_drafts(ctx: WriteContext, drafts: Sequence[Draft], llm: LLM | None) -> d
     writer committed one of these facts between our reads and our write, they are made
     again against what is now stored (so concurrent identical adds store one fact).
     """
+    _constrain_types(ctx, drafts)
     entities, facts = _plan(ctx, drafts)
     _embed(ctx, entities, facts)
     if llm is None:
@@ -210,7 +217,7 @@ def _resolve_all(
         FactQuestion(f.draft.text, f.decision) for f in facts if not f.decision.settled
     ]
     if llm is not None and (questions or fact_questions):
-        completion = resolve(llm, questions, fact_questions)
+        completion = resolve(llm, questions, fact_questions, prompt=ctx.shaping.resolution)
         _count(ctx.usage, [completion] if completion else [])
     for question in questions:
         question.decision.ask = []  # without an LLM, the safe default: a new entity
@@ -270,6 +277,22 @@ def drafts_from_inputs(facts: Sequence[FactInput]) -> list[Draft]:
 
 
 # ---- planning -----------------------------------------------------------------------------
+
+
+def _constrain_types(ctx: WriteContext, drafts: Sequence[Draft]) -> None:
+    """The domain schema's types in place of the drafts' own (the open domain keeps them)."""
+    if not ctx.shaping.domain:
+        return
+    mapping = ctx.shaping.types.map(
+        {t for d in drafts for _, t in d.entities},
+        {r.type for d in drafts for r in d.relations},
+        ctx.embedder,
+    )
+    ctx.usage.embeddings += mapping.embedded
+    for draft in drafts:
+        draft.entities = [(name, mapping.entities[t]) for name, t in draft.entities]
+        for relation in draft.relations:
+            relation.type = mapping.relations[relation.type]
 
 
 def self_name(scope: Scope) -> str:

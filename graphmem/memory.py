@@ -10,11 +10,13 @@ from typing import Any
 
 from graphmem import ingest, inputs, lookup, recall
 from graphmem.config import Settings, load_settings
+from graphmem.domain import DomainSchema
 from graphmem.embed import Embedder, get_embedder
 from graphmem.errors import InputError, NotFoundError
 from graphmem.llm import LLM, get_llm
 from graphmem.metadata import flatten as flatten_metadata
 from graphmem.models import FactInput, Message, Scope
+from graphmem.shaping import Shaping
 from graphmem.store import changes
 from graphmem.store.graph_reads import GraphReads
 from graphmem.store.neo4j import GraphStore, episode_row, native
@@ -31,7 +33,10 @@ class Memory:
     """Long-term, relationship-aware memory on Neo4j.
 
     Build from settings (env GRAPHMEM_*, the config file, or keyword overrides), or
-    hand in the parts. The schema is applied once, when the Memory is built.
+    hand in the parts. `domain` declares the entity and relation types extraction should
+    use (else the settings' `domain_schema_path`, else any type). Custom prompts, the
+    instructions and the domain are checked first (ConfigError), then the schema is
+    applied once.
     """
 
     def __init__(
@@ -40,12 +45,19 @@ class Memory:
         *,
         store: GraphStore | None = None,
         embedder: Embedder | None = None,
+        domain: DomainSchema | None = None,
         **overrides: Any,
     ) -> None:
         self.settings = settings or load_settings(**overrides)
+        self.shaping = Shaping.from_settings(self.settings, domain)
         self.embedder = embedder or get_embedder(self.settings)
         self.store = store or GraphStore.connect(self.settings)
         self.store.bootstrap(self.embedder.dimension)
+
+    @property
+    def domain(self) -> DomainSchema:
+        """The domain's declared types and their descriptions (empty: any type goes)."""
+        return self.shaping.domain
 
     def close(self) -> None:
         self.embedder.close()
@@ -94,6 +106,7 @@ class Memory:
                 metadata=metadata,
                 threshold=self.settings.similarity_threshold,
                 timestamp=timestamp,
+                shaping=self.shaping,
             )
         drafts = [ingest.Draft(text=m.content, metadata=dict(metadata or {})) for m in turns]
         return self._add_without_llm(scope, turns, drafts, timestamp)
@@ -119,6 +132,7 @@ class Memory:
             model=self.embedder.model,
             final_status="stored",
             episode=episode_row(episode_id, scope, turns, infer=False),
+            shaping=self.shaping,
         )
         return ingest.add_drafts(ctx, drafts, llm=None)
 
@@ -146,6 +160,7 @@ class Memory:
             threshold=self.settings.similarity_threshold,
             timestamp=native(when),
             episode_id=episode_id,
+            shaping=self.shaping,
         )
 
     def delete(

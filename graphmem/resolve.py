@@ -24,7 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from graphmem.errors import ExtractionError
 from graphmem.identifiers import DEFAULT_ENTITY_TYPE
@@ -189,6 +196,14 @@ class ResolutionAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore", title="Resolution")
     entities: list[_EntityAnswer] = Field(default_factory=list)
     facts: list[_FactAnswer] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ours(cls, data: Any) -> Any:
+        # Another shape would read as "no merges, every fact added": unusable, and logged.
+        if isinstance(data, dict) and data and not data.keys() & {"entities", "facts"}:
+            raise ValueError(f"the answer has neither entities nor facts, only {sorted(data)}")
+        return data
 
 
 @dataclass

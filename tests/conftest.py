@@ -44,6 +44,20 @@ def settings(neo4j_server, model_path: Path, tmp_path_factory) -> Settings:  # t
     )
 
 
+@pytest.fixture
+def graphmem_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
+    """The GRAPHMEM_* environment a user would set for the test Neo4j and model (no config
+    file): for commands and scripts that build their own Memory."""
+    return {
+        "GRAPHMEM_CONFIG": str(tmp_path / "absent.toml"),
+        "GRAPHMEM_NEO4J_URI": settings.neo4j_uri,
+        "GRAPHMEM_NEO4J_USER": settings.neo4j_user,
+        "GRAPHMEM_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+        "GRAPHMEM_EMBEDDER_PATH": str(settings.embedder_path),
+        "GRAPHMEM_DATA_DIR": str(settings.data_dir),
+    }
+
+
 @pytest.fixture(scope="session")
 def memory(settings: Settings, embedder: LocalEmbedder) -> Iterator[Memory]:
     with Memory(settings, embedder=embedder) as mem:

@@ -126,6 +126,14 @@ def test_relations_must_rest_on_a_listed_fact() -> None:
         )
 
 
+def test_an_answer_in_another_shape_is_an_error_not_an_empty_extraction() -> None:
+    # mem0's format (a custom prompt's, say) must not read as "nothing to remember".
+    with pytest.raises(ExtractionError, match=r"none of the fields .* only \['memories'\]"):
+        parse_extraction('{"memories": ["User lives in Berlin"]}')
+    assert parse_extraction("{}") == Extraction()  # nothing at all is still nothing
+    assert parse_extraction('{"facts": [], "note": "x"}') == Extraction()
+
+
 def test_an_unreachable_llm_keeps_the_episode_as_failed(
     memory: Memory, scripted_llm: ScriptedLLMServer, user_id: str
 ) -> None:

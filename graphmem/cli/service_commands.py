@@ -17,6 +17,7 @@ from graphmem.config import Settings, load_settings
 from graphmem.embed import Embedder, get_embedder
 from graphmem.errors import GraphMemError
 from graphmem.resources import resource_dir
+from graphmem.shaping import Shaping
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import GraphStore
 
@@ -57,6 +58,7 @@ def run_checks() -> list[Check]:
     except GraphMemError as exc:
         return [Check("config", "fail", str(exc))]
     checks = [Check("config", "ok", f"neo4j {settings.neo4j_uri}, llm {settings.llm_provider}")]
+    checks.append(_guarded("prompts", lambda: (None, check_prompts(settings)))[1])
     embedder, check = _guarded("embedder", lambda: check_embedder(settings))
     checks.append(check)
     store, check = _guarded("neo4j", lambda: check_neo4j(settings))
@@ -76,6 +78,11 @@ def _guarded(name: str, work: Callable[[], tuple[Any, Check]]) -> tuple[Any, Che
         return work()
     except (GraphMemError, httpx.HTTPError, OSError, ValueError) as exc:
         return None, Check(name, "fail", str(exc))
+
+
+def check_prompts(settings: Settings) -> Check:
+    """Custom prompts, instructions and the domain schema, as a Memory would load them."""
+    return Check("prompts", "ok", Shaping.from_settings(settings).describe())
 
 
 def check_embedder(settings: Settings) -> tuple[Embedder, Check]:
