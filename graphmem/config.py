@@ -26,7 +26,7 @@ DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # The password the bundled launcher and docker/compose.yml give a local Neo4j.
 LOCAL_NEO4J_PASSWORD = "graphmem-local"
 # The Neo4j the local launcher runs unless told otherwise: the 5.26 LTS (Java 17 or 21).
-# Calendar versions (2025.01 and later, Java 21+) work too; see graphmem/neo4j_server.py.
+# Calendar versions (2025.01 and later, Java 21+) work too; see graphmem/neo4j_server/.
 DEFAULT_NEO4J_VERSION = "5.26.30"
 NEO4J_VERSION_PATTERN = r"^[0-9]{1,4}\.[0-9]{1,2}\.[0-9]{1,3}$"
 
