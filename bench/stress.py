@@ -288,6 +288,7 @@ def main() -> None:
     embedder = LocalEmbedder(path=model_path_for_tests())
     settings = Settings(
         neo4j_uri=server.uri,
+        neo4j_password=server.password,
         embedder_path=model_path_for_tests(),
         llm_base_url=llm.url,
         data_dir=home / "data",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,8 +23,11 @@ from graphmem.errors import ConfigError
 
 DEFAULT_LLM_MODEL = "qwen2.5:7b"
 DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-# The password the bundled launcher and docker/compose.yml give a local Neo4j.
-LOCAL_NEO4J_PASSWORD = "graphmem-local"
+# The password every local Neo4j had before each install got a random one of its own. An
+# install created then still opens with it (and is told how to rotate it).
+LEGACY_NEO4J_PASSWORD = "graphmem-local"
+# Where a local server's home keeps its random password, readable by its owner only (0600).
+NEO4J_PASSWORD_FILE = "graphmem-neo4j.password"
 # The Neo4j the local launcher runs unless told otherwise: the 5.26 LTS (Java 17 or 21).
 # Calendar versions (2025.01 and later, Java 21+) work too; see graphmem/neo4j_server/.
 DEFAULT_NEO4J_VERSION = "5.26.30"
@@ -42,6 +45,22 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("graphmem"))
 
 
+def stored_neo4j_password(home: Path) -> str | None:
+    """The password a local server's home stores, None when it stores none."""
+    try:
+        text = (home / NEO4J_PASSWORD_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def local_neo4j_password(home: Path) -> tuple[str, bool]:
+    """The password a local server's home opens with, and whether it is stored there (else
+    it is the old default, kept by an install from before random passwords)."""
+    stored = stored_neo4j_password(home)
+    return (stored, True) if stored else (LEGACY_NEO4J_PASSWORD, False)
+
+
 class Settings(BaseSettings):
     """Everything graphmem can be configured with. Unknown fields are rejected."""
 
@@ -49,8 +68,13 @@ class Settings(BaseSettings):
 
     neo4j_uri: str = "bolt://127.0.0.1:7687"
     neo4j_user: str = "neo4j"
-    neo4j_password: SecretStr = SecretStr(LOCAL_NEO4J_PASSWORD)
+    # Unset: the password the local server's home stores (`graphmem neo4j start` creates a
+    # random one), else the old default an install from before kept.
+    neo4j_password: SecretStr | None = None
     neo4j_database: str = "neo4j"
+    neo4j_home: Path | None = Field(
+        default=None, description="The local Neo4j's home (default: <data_dir>/neo4j)."
+    )
     # Only for a local server graphmem starts itself (`graphmem neo4j start`, quickstart).
     neo4j_version: str = Field(
         default=DEFAULT_NEO4J_VERSION,
@@ -80,6 +104,28 @@ class Settings(BaseSettings):
         default=0.7, ge=0.0, le=1.0, description="Raw cosine similarity that proposes a duplicate."
     )
     data_dir: Path = Field(default_factory=default_data_dir)
+    _password_origin: str = PrivateAttr(default="configured")
+
+    @model_validator(mode="after")
+    def _local_password(self) -> Settings:
+        """No password configured: the one the local server's home stores, else the old
+        default (an install from before random passwords)."""
+        if self.neo4j_password is None:
+            password, stored = local_neo4j_password(self.local_neo4j_home)
+            self.neo4j_password = SecretStr(password)
+            self._password_origin = "stored" if stored else "legacy"
+        return self
+
+    @property
+    def local_neo4j_home(self) -> Path:
+        """The home of the local server graphmem starts (`graphmem neo4j start`)."""
+        return (self.neo4j_home or self.data_dir / "neo4j").expanduser()
+
+    @property
+    def neo4j_password_origin(self) -> str:
+        """Where the Neo4j password came from: "configured" (code, env, config file),
+        "stored" (the local server's password file) or "legacy" (the old default)."""
+        return self._password_origin
 
     @classmethod
     def settings_customise_sources(

@@ -23,6 +23,10 @@ from graphmem.store.neo4j import GraphStore
 Outcome = Literal["ok", "warn", "fail"]
 INDEXES_NEEDED = ("graphmem_fact_embedding", "graphmem_entity_embedding", "graphmem_text")
 HTTP_TIMEOUT_S = 5.0
+LEGACY_PASSWORD_WARNING = (
+    "Neo4j opens with the old default password every install shared, so any local program "
+    "can read every user's memories: run `graphmem neo4j rotate-password`"
+)
 
 
 @dataclass
@@ -61,6 +65,8 @@ def run_checks() -> list[Check]:
     checks.append(check)
     store, check = _guarded("neo4j", lambda: check_neo4j(settings))
     checks.append(check)
+    if store is not None and settings.neo4j_password_origin == "legacy":
+        checks.append(Check("password", "warn", LEGACY_PASSWORD_WARNING))
     if store is not None:
         dimension = embedder.dimension if embedder is not None else None
         checks.append(_guarded("indexes", lambda: (None, check_indexes(store, dimension)))[1])

@@ -16,14 +16,22 @@ Each server owns a home directory holding its configuration, data, logs and a st
 
 The package, by concern: ``control`` (start/stop/status), ``launcher`` (no-Docker mode),
 ``docker``, ``conf`` (options, neo4j.conf, the JVM command), ``jars`` (Maven resolution),
-``versions`` (Neo4j versions and their Java), ``process`` (process control), ``readiness``
-and ``state`` (the records a home keeps).
+``versions`` (Neo4j versions and their Java), ``process`` (process control), ``readiness``,
+``credentials`` (the password: random per install, owner-only) and ``state`` (the records a
+home keeps).
 """
 
 from __future__ import annotations
 
 from graphmem.neo4j_server.conf import JVM_FLAGS, MAX_INITIAL_HEAP
 from graphmem.neo4j_server.control import start, status, stop
+from graphmem.neo4j_server.credentials import (
+    PASSWORD_FILE,
+    ROTATE_HINT,
+    password_path,
+    rotate_password,
+    secure_dir,
+)
 from graphmem.neo4j_server.docker import COMPOSE_PROJECT, COMPOSE_SERVICE
 from graphmem.neo4j_server.jars import (
     ADMIN_TOOL,
@@ -73,7 +81,9 @@ __all__ = [
     "MIN_JAVA_CALENDAR",
     "NEO4J_USER",
     "NEO4J_VERSION",
+    "PASSWORD_FILE",
     "PID_FILE",
+    "ROTATE_HINT",
     "STATE_FILE",
     "Mode",
     "ServerInfo",
@@ -86,7 +96,10 @@ __all__ = [
     "installed_javas",
     "java_major_version",
     "launcher_project_dir",
+    "password_path",
     "required_java",
+    "rotate_password",
+    "secure_dir",
     "start",
     "status",
     "stop",

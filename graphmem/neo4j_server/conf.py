@@ -17,6 +17,8 @@ _SIZE_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 # The JVM starts with at most this much heap and grows to `heap` when needed: a heap that
 # starts at its maximum doubles an idle server's RSS (measured: ~610 MB vs ~330 MB at 512m).
 MAX_INITIAL_HEAP = "128m"
+# Bolt and HTTP listen here unless asked otherwise: other machines cannot reach the server.
+LOOPBACK = "127.0.0.1"
 
 # The flags the packaged neo4j scripts pass (server.jvm.additional in the stock neo4j.conf),
 # minus -XX:+AlwaysPreTouch: touching the whole heap up front would make a test server's
@@ -57,22 +59,32 @@ def validate_options(bolt_port: int, http_port: int, heap: str, pagecache: str) 
             raise Neo4jLauncherError(f"{name}={size!r} is not a size like '512m' or '1g'")
 
 
-def ensure_ports_free(bolt_port: int, http_port: int) -> None:
+def ensure_ports_free(bolt_port: int, http_port: int, address: str = LOOPBACK) -> None:
     for port, what, setting in (
         (bolt_port, "Bolt", "bolt_port= (CLI --bolt-port, env GRAPHMEM_NEO4J_BOLT_PORT)"),
         (http_port, "HTTP/Browser", "http_port= (CLI --http-port, env GRAPHMEM_NEO4J_HTTP_PORT)"),
     ):
-        if not _port_free(port):
+        if not _port_free(port, address):
             raise Neo4jLauncherError(
-                f"port {port} on 127.0.0.1 is already in use, so Neo4j's {what} connector "
+                f"port {port} on {address} is already in use, so Neo4j's {what} connector "
                 f"cannot listen there; choose another port with {setting}"
             )
 
 
 def write_conf(
-    home: Path, lib: Path, bolt_port: int, http_port: int, heap: str, pagecache: str
+    home: Path,
+    lib: Path,
+    bolt_port: int,
+    http_port: int,
+    heap: str,
+    pagecache: str,
+    listen_address: str = LOOPBACK,
 ) -> None:
-    """Write home/conf/neo4j.conf afresh, so ports and memory follow the latest start()."""
+    """Write home/conf/neo4j.conf afresh, so ports and memory follow the latest start().
+
+    Bolt and HTTP listen on ``listen_address`` (loopback unless asked); clients are told
+    127.0.0.1. The HTTP API answers cross-origin requests only from Browser's own origin
+    (its default, "*", lets any web page a user visits call it)."""
     conf_dir = home / "conf"
     conf_dir.mkdir(parents=True, exist_ok=True)
     settings = {
@@ -82,17 +94,18 @@ def write_conf(
         "server.directories.plugins": home / "plugins",
         "server.directories.import": home / "import",
         "server.directories.lib": lib,
-        "server.default_listen_address": "127.0.0.1",
+        "server.default_listen_address": listen_address,
         # Browser connects to the advertised Bolt address; the default would say port 7687.
-        "server.default_advertised_address": "127.0.0.1",
+        "server.default_advertised_address": LOOPBACK,
         "server.bolt.enabled": "true",
-        "server.bolt.listen_address": f"127.0.0.1:{bolt_port}",
-        "server.bolt.advertised_address": f"127.0.0.1:{bolt_port}",
+        "server.bolt.listen_address": f"{_host(listen_address)}:{bolt_port}",
+        "server.bolt.advertised_address": f"{LOOPBACK}:{bolt_port}",
         "server.http.enabled": "true",
-        "server.http.listen_address": f"127.0.0.1:{http_port}",
-        "server.http.advertised_address": f"127.0.0.1:{http_port}",
+        "server.http.listen_address": f"{_host(listen_address)}:{http_port}",
+        "server.http.advertised_address": f"{LOOPBACK}:{http_port}",
         "server.https.enabled": "false",
         "dbms.security.auth_enabled": "true",
+        "dbms.security.http_access_control_allow_origin": browser_origin(http_port),
         "dbms.usage_report.enabled": "false",
         # Read by Neo4j's own scripts only; here the JVM flags set the heap. Kept for the record.
         "server.memory.heap.initial_size": initial_heap(heap),
@@ -112,6 +125,11 @@ def write_conf(
     lines = ["# Written by graphmem.neo4j_server on every start; edits are overwritten."]
     lines += [f"{key}={_conf_value(value)}" for key, value in settings.items()]
     (conf_dir / "neo4j.conf").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def browser_origin(http_port: int) -> str:
+    """The web origin Browser is served from, the one origin the HTTP API answers."""
+    return f"http://{LOOPBACK}:{http_port}"
 
 
 def server_command(java: str, lib: Path, home: Path, heap: str, main_class: str) -> list[str]:
@@ -140,12 +158,18 @@ def _size_bytes(size: str) -> int:
     return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def _host(address: str) -> str:
+    """An address as the host part of host:port (IPv6 in brackets)."""
+    return f"[{address}]" if ":" in address else address
+
+
+def _port_free(port: int, address: str) -> bool:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         # Netty binds with SO_REUSEADDR, so connections in TIME_WAIT do not block it.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((address, port))
         except OSError:
             return False
     return True

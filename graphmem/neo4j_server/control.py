@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from graphmem.config import LOCAL_NEO4J_PASSWORD
+from graphmem.config import LEGACY_NEO4J_PASSWORD, default_data_dir
 from graphmem.errors import Neo4jLauncherError
-from graphmem.neo4j_server.conf import validate_options
+from graphmem.neo4j_server.conf import LOOPBACK, validate_options
+from graphmem.neo4j_server.credentials import (
+    Password,
+    password_for_start,
+    password_path,
+    secure_dir,
+)
 from graphmem.neo4j_server.docker import (
     compose_up,
     container_running,
     docker_available,
     stop_container,
 )
-from graphmem.neo4j_server.launcher import start_launcher
+from graphmem.neo4j_server.launcher import database_exists, start_launcher
 from graphmem.neo4j_server.process import pid_alive, stop_pid
-from graphmem.neo4j_server.readiness import http_version, wait_for_bolt, wait_for_http
+from graphmem.neo4j_server.readiness import (
+    PasswordRefused,
+    http_version,
+    opens_with,
+    wait_for_bolt,
+    wait_for_http,
+)
 from graphmem.neo4j_server.state import (
     NEO4J_VERSION,
     ServerInfo,
@@ -35,20 +48,28 @@ def start(
     *,
     bolt_port: int = 7687,
     http_port: int = 7474,
-    password: str = LOCAL_NEO4J_PASSWORD,
+    password: str | None = None,
     heap: str = "512m",
     pagecache: str = "256m",
     timeout_s: float = 180,
     prefer_docker: bool = True,
     version: str = NEO4J_VERSION,
     java_home: Path | str | None = None,
+    listen_address: str = LOOPBACK,
 ) -> ServerInfo:
     """Start a Neo4j server for ``home`` (default ``<data dir>/neo4j``) and wait for Bolt.
 
     Idempotent: when a server started here is already running, its info is returned (after
-    checking that ``password`` opens it, and that it runs ``version``). The password is the
-    initial one; a database that already exists keeps the password it was created with.
-    ``java_home`` picks the JDK for the launcher (default: $JAVA_HOME, then PATH).
+    checking that the password opens it, and that it runs ``version``). ``java_home`` picks
+    the JDK for the launcher (default: $JAVA_HOME, then PATH).
+
+    The password: ``password`` when given (the initial one: a database that already exists
+    keeps the password it was created with). Else the one the home stores; a new home gets
+    a random one, stored in ``<home>/graphmem-neo4j.password`` (0600; the home is 0700 and
+    the server's files 0600). A database from before random passwords has no file and opens
+    with the old default: ``ServerInfo.default_password`` says so (rotate_password fixes it).
+
+    Bolt and HTTP listen on ``listen_address``, loopback unless asked otherwise.
 
     A database written by a newer Neo4j cannot be opened by an older one: give each version
     line its own ``home``.
@@ -57,10 +78,13 @@ def start(
         Neo4jLauncherError: Java (or a new enough one) or Maven missing, a port taken, the
             server died, timed out or refused the password. The message says what to change.
     """
+    default_home = home is None
     home = resolve_home(home)
     validate_options(bolt_port, http_port, heap, pagecache)
     check_version(version)
-    home.mkdir(parents=True, exist_ok=True)
+    if default_home:
+        secure_dir(default_data_dir())
+    secure_dir(home)
     deadline = time.monotonic() + timeout_s
     running = running_info(home)
     if running is not None:
@@ -69,16 +93,25 @@ def start(
                 f"Neo4j {running.version} already runs for {home}, not {version}: stop it "
                 "first (`graphmem neo4j stop`), or give the other version its own home"
             )
-        wait_for_bolt(running, password, deadline, alive=lambda: True)
-        return running
+        chosen = password_for_start(home, password, database_exists=True)
+        wait_for_bolt(running, chosen.value, deadline, alive=lambda: True)
+        return _with_password(running, chosen)
     if prefer_docker and docker_available():
-        info = compose_up(home, bolt_port, http_port, password, heap, pagecache, version)
-        write_state(home, info)
-        wait_for_bolt(info, password, deadline, alive=lambda: container_running(info.container_id))
-        wait_for_http(info, deadline)
-        return info
+        return _start_docker(
+            home, bolt_port, http_port, password, heap, pagecache, deadline, version, listen_address
+        )
+    chosen = password_for_start(home, password, database_exists(home))
     return start_launcher(
-        home, bolt_port, http_port, password, heap, pagecache, deadline, version, java_home
+        home,
+        bolt_port,
+        http_port,
+        chosen,
+        heap,
+        pagecache,
+        deadline,
+        version,
+        java_home,
+        listen_address,
     )
 
 
@@ -114,6 +147,8 @@ def status(home: Path | None = None) -> ServerStatus:
         browser_url=info.browser_url,
         version=http_version(info.http_port),
         log_path=info.log_path,
+        password_file=info.password_file,
+        default_password=info.default_password,
     )
 
 
@@ -133,3 +168,46 @@ def running_info(home: Path) -> ServerInfo | None:
             return info
     clear_state(home)
     return None
+
+
+def _start_docker(
+    home: Path,
+    bolt_port: int,
+    http_port: int,
+    given: str | None,
+    heap: str,
+    pagecache: str,
+    deadline: float,
+    version: str,
+    listen_address: str,
+) -> ServerInfo:
+    """Docker mode. The data lives in a compose volume the home cannot see: a home without
+    a password file gets a new one, and when the volume turns out to hold a database from
+    before (which refuses it but opens with the old default), that is reported instead."""
+    chosen = password_for_start(home, given, database_exists=False)
+    info = compose_up(
+        home, bolt_port, http_port, chosen.value, heap, pagecache, version, listen_address
+    )
+    info = _with_password(info, chosen)
+    write_state(home, info)
+    container_id = info.container_id
+    try:
+        wait_for_bolt(info, chosen.value, deadline, alive=lambda: container_running(container_id))
+    except PasswordRefused:
+        if given is not None or not opens_with(info, LEGACY_NEO4J_PASSWORD):
+            raise
+        password_path(home).unlink(missing_ok=True)
+        info = _with_password(info, Password(LEGACY_NEO4J_PASSWORD, legacy=True))
+        write_state(home, info)
+    wait_for_http(info, deadline)
+    return info
+
+
+def _with_password(info: ServerInfo, password: Password) -> ServerInfo:
+    """The info with where its password is kept, and whether it is the old default."""
+    stored = password_path(info.home)
+    return replace(
+        info,
+        password_file=stored if stored.is_file() and not password.legacy else None,
+        default_password=password.legacy,
+    )

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from graphmem.errors import Neo4jLauncherError
-from graphmem.neo4j_server.conf import ensure_ports_free
+from graphmem.neo4j_server.conf import LOOPBACK, ensure_ports_free
 from graphmem.neo4j_server.jars import compose_file
 from graphmem.neo4j_server.process import LOG_TAIL_LINES, run
 from graphmem.neo4j_server.state import NEO4J_VERSION, ServerInfo
@@ -37,12 +37,14 @@ def compose_up(
     heap: str,
     pagecache: str,
     version: str = NEO4J_VERSION,
+    listen_address: str = LOOPBACK,
 ) -> ServerInfo:
     """Start the compose service; the caller waits for it to answer."""
-    ensure_ports_free(bolt_port, http_port)
+    ensure_ports_free(bolt_port, http_port, listen_address)
     env = {
         **os.environ,
         "GRAPHMEM_NEO4J_PASSWORD": password,
+        "GRAPHMEM_NEO4J_LISTEN_ADDRESS": listen_address,
         "GRAPHMEM_NEO4J_BOLT_PORT": str(bolt_port),
         "GRAPHMEM_NEO4J_HTTP_PORT": str(http_port),
         "GRAPHMEM_NEO4J_HEAP": heap,
@@ -77,7 +79,9 @@ def container_running(container_id: str | None) -> bool:
 def stop_container(container_id: str | None, timeout_s: float) -> bool:
     if not container_running(container_id):
         return False
-    _compose(["stop", "-t", str(int(timeout_s)), COMPOSE_SERVICE], timeout=timeout_s + 60)
+    # compose.yml requires a password to be set for any command; stopping uses none.
+    env = {**os.environ, "GRAPHMEM_NEO4J_PASSWORD": "unused-by-stop"}
+    _compose(["stop", "-t", str(int(timeout_s)), COMPOSE_SERVICE], env=env, timeout=timeout_s + 60)
     return True
 
 

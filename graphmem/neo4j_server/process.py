@@ -17,6 +17,9 @@ from pathlib import Path
 from graphmem.errors import Neo4jLauncherError
 
 LOG_TAIL_LINES = 30
+# The server and its admin tool create files readable by their owner only (store files,
+# logs, auth.ini): the database must not be readable by other local users.
+OWNER_ONLY_UMASK = 0o077
 # Every server process's command line names its entry point in this package.
 ENTRY_POINT_PACKAGE = "org.neo4j.server."
 
@@ -29,12 +32,19 @@ def run(
     timeout: float,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    umask: int = -1,
 ) -> subprocess.CompletedProcess[str]:
     """Run a helper program to completion, its output captured; failing to run it at all
-    (missing, timed out) is a Neo4jLauncherError."""
+    (missing, timed out) is a Neo4jLauncherError. ``umask`` -1 keeps this process's."""
     try:
         return subprocess.run(
-            list(cmd), capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd
+            list(cmd),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=cwd,
+            umask=umask,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise Neo4jLauncherError(f"`{cmd[0]}` could not be run: {exc}") from exc
@@ -53,6 +63,7 @@ def spawn(cmd: Sequence[str], home: Path) -> subprocess.Popen[bytes]:
             stdout=console,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            umask=OWNER_ONLY_UMASK,
         )
     _CHILDREN[proc.pid] = proc
     return proc

@@ -20,6 +20,10 @@ from graphmem.neo4j_server.process import log_tail
 from graphmem.neo4j_server.state import NEO4J_USER, ServerInfo
 
 
+class PasswordRefused(Neo4jLauncherError):
+    """The server answers but refuses the password."""
+
+
 def wait_for_bolt(
     info: ServerInfo, password: str, deadline: float, alive: Callable[[], bool]
 ) -> None:
@@ -62,8 +66,18 @@ def http_version(http_port: int) -> str | None:
         return None
 
 
+def opens_with(info: ServerInfo, password: str) -> bool:
+    """True when the running server accepts ``password``."""
+    try:
+        with GraphDatabase.driver(info.uri, auth=(NEO4J_USER, password)) as driver:
+            driver.verify_connectivity()
+    except (DriverError, Neo4jError, OSError):
+        return False
+    return True
+
+
 def auth_failure(info: ServerInfo) -> Neo4jLauncherError:
-    return Neo4jLauncherError(
+    return PasswordRefused(
         f"Neo4j at {info.uri} refused the password. The database under {info.home / 'data'} "
         "keeps the password it was first created with: pass that password, or stop the server "
         "and delete that directory to start afresh"

@@ -37,6 +37,10 @@ class ServerInfo:
     log_path: Path | None = None
     user: str = NEO4J_USER
     version: str = NEO4J_VERSION
+    # The file holding the password (None: the password is not stored, see default_password).
+    password_file: Path | None = None
+    # True when the database still has the old shared default password (rotate it).
+    default_password: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values."""
@@ -56,6 +60,8 @@ class ServerStatus:
     browser_url: str | None = None
     version: str | None = None
     log_path: Path | None = None
+    password_file: Path | None = None
+    default_password: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values."""
@@ -102,6 +108,8 @@ def info_from_state(state: dict[str, Any]) -> ServerInfo | None:
             container_id=state.get("container_id"),
             log_path=Path(state["log_path"]) if state.get("log_path") else None,
             version=str(state.get("neo4j_version") or NEO4J_VERSION),
+            password_file=Path(state["password_file"]) if state.get("password_file") else None,
+            default_password=bool(state.get("default_password", False)),
         )
     except (KeyError, TypeError, ValueError):
         return None
