@@ -9,7 +9,7 @@ another scope is reported as not found, so ids cannot be probed. Request bodies 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -29,6 +29,7 @@ from graphmem.errors import (
 from graphmem.memory import Memory
 from graphmem.models import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_SCOPE_ID_CHARS
 from graphmem.server.auth import Grant, KeyRing, ScopeDenied
+from graphmem.server.fairness import DEFAULT_MAX_CONCURRENT_PER_KEY, RETRY_AFTER_S, KeyLimiter
 
 try:
     from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -128,9 +129,16 @@ class UpdateRequest(Body):
 
 
 def create_app(
-    memory: Memory, keys: KeyRing | None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    memory: Memory,
+    keys: KeyRing | None,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_concurrent_per_key: int = DEFAULT_MAX_CONCURRENT_PER_KEY,
 ) -> FastAPI:
-    """The REST app over one Memory. keys=None serves without authentication."""
+    """The REST app over one Memory. keys=None serves without authentication.
+
+    Each API key may have `max_concurrent_per_key` requests in flight; more are answered
+    429 with Retry-After (graphmem/server/fairness.py)."""
     app = FastAPI(
         title="graphmem",
         version=__version__,
@@ -138,6 +146,7 @@ def create_app(
     )
     app.state.memory = memory
     app.state.keys = keys
+    app.state.limiter = KeyLimiter(max_concurrent_per_key)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_exception_handler(GraphMemError, _graphmem_error)  # type: ignore[arg-type]
     app.add_exception_handler(UnicodeError, _unicode_error)  # type: ignore[arg-type]
@@ -151,21 +160,34 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
 
 
-def grant(
+async def grant(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header: Annotated[str | None, Depends(_header)],
-) -> Grant:
-    """The caller's grant, from its API key; 401 without a known key."""
+) -> AsyncIterator[Grant]:
+    """The caller's grant, from its API key; 401 without a known key, 429 (Retry-After) when
+    the key already has its limit of requests in flight. Async: a refusal never waits for a
+    worker thread that the flooding key's requests hold."""
     keys: KeyRing | None = request.app.state.keys
     if keys is None:
-        return OPEN_GRANT
+        yield OPEN_GRANT
+        return
     found = keys.lookup(bearer.credentials if bearer else header)
     if found is None:
         raise HTTPException(
             401, "a valid API key is required", headers={"WWW-Authenticate": "Bearer"}
         )
-    return found
+    limiter: KeyLimiter = request.app.state.limiter
+    if not limiter.try_acquire(found.name):
+        raise HTTPException(
+            429,
+            f"this API key already has {limiter.max_in_flight} requests in flight; retry later",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+    try:
+        yield found
+    finally:
+        limiter.release(found.name)
 
 
 def get_memory(request: Request) -> Memory:
