@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -28,6 +30,11 @@ EXTRACTION = {
         {"name": "Acme Corp", "type": "Organization"},
     ],
     "relations": [{"source": "Alice", "type": "WORKS_AT", "target": "Acme Corp", "fact": 0}],
+}
+CELLO_EXTRACTION = {
+    "facts": [{"id": 0, "text": "Bruno plays the cello", "entities": ["Bruno"]}],
+    "entities": [{"name": "Bruno", "type": "Person"}],
+    "relations": [],
 }
 
 
@@ -296,3 +303,42 @@ def test_lone_surrogates_are_refused_before_any_write(client: TestClient) -> Non
         "/v1/memories", params={"filters": '{"room": "\\ud800"}'}, headers=auth(ALICE_KEY)
     )
     assert listed.status_code == 422
+
+
+def test_one_key_cannot_hold_every_worker(
+    rest_memory: Memory, scripted_llm: ScriptedLLMServer, user_id: str, bob_id: str
+) -> None:
+    """F6: a key at its limit of requests in flight gets 429 + Retry-After at once, while
+    another key is served; the limit frees up as the key's requests finish."""
+    keys = KeyRing.from_mapping({ALICE_KEY: {"user_id": user_id}, BOB_KEY: {"user_id": bob_id}})
+    app = create_app(rest_memory, keys, max_concurrent_per_key=2)
+    gate, entered = threading.Event(), threading.Semaphore(0)
+    # Two unrelated facts, so the two held adds do not race to store the same one.
+    answers = iter([EXTRACTION, CELLO_EXTRACTION])
+
+    def held_extraction(request: Any) -> str:
+        entered.release()
+        gate.wait(60)  # a hang guard: the test opens the gate long before
+        return json.dumps(next(answers))
+
+    scripted_llm.responder = held_extraction
+    turn = {"messages": "I'm Alice and I work at Acme Corp."}
+    search = {"query": "Where does Alice work?"}
+    with TestClient(app) as client, ThreadPoolExecutor(2) as pool:
+        try:
+            held = [
+                pool.submit(client.post, "/v1/memories", json=turn, headers=auth(ALICE_KEY))
+                for _ in range(2)
+            ]
+            assert all(entered.acquire(timeout=60) for _ in held)  # both wait on the LLM
+            third = client.post("/v1/memories/search", json=search, headers=auth(ALICE_KEY))
+            bobs = client.post("/v1/memories/search", json=search, headers=auth(BOB_KEY))
+        finally:
+            gate.set()
+        assert third.status_code == 429, third.text
+        assert third.headers["retry-after"] == "1"
+        assert "in flight" in third.json()["detail"]
+        assert bobs.status_code == 200, bobs.text
+        assert all(f.result(timeout=60).status_code == 200 for f in held)
+        again = client.post("/v1/memories/search", json=search, headers=auth(ALICE_KEY))
+        assert again.status_code == 200, again.text
