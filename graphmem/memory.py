@@ -11,7 +11,7 @@ from typing import Any
 from graphmem import ingest, inputs, lookup, recall
 from graphmem.config import Settings, load_settings
 from graphmem.embed import Embedder, get_embedder
-from graphmem.errors import InputError, NotFoundError
+from graphmem.errors import NotFoundError
 from graphmem.llm import LLM, get_llm
 from graphmem.metadata import flatten as flatten_metadata
 from graphmem.models import FactInput, Message, Scope
@@ -25,6 +25,8 @@ DEFAULT_TOP_K = 10
 DEFAULT_CONTEXT_TOKENS = 800
 MAX_LIST_LIMIT = 10_000
 MAX_TOP_K = 1000
+MAX_CONTEXT_TOKENS = 1_000_000
+MAX_OFFSET = 10_000_000
 
 
 class Memory:
@@ -83,6 +85,8 @@ class Memory:
         """
         scope = inputs.scope(user_id, agent_id, run_id)
         turns = inputs.messages(messages)
+        metadata = inputs.metadata(metadata)
+        timestamp = inputs.moment(timestamp, "timestamp")
         flatten_metadata(metadata)  # refuse bad metadata before anything is written
         if infer:
             return ingest.add_inferred(
@@ -162,7 +166,7 @@ class Memory:
         log keeps a DELETE entry, so history(memory_id) still answers.
         """
         scope = _optional_scope(user_id, agent_id, run_id)
-        fact = changes.fact_in_scope(self.store, memory_id, scope)
+        fact = changes.fact_in_scope(self.store, inputs.text(memory_id, "memory_id"), scope)
         changes.delete_facts(self.store, [fact], actor="caller", reason="delete")
         return {"message": "Memory deleted", "id": memory_id}
 
@@ -190,10 +194,9 @@ class Memory:
         run_id: str | None = None,
     ) -> dict[str, Any]:
         """Replace a memory's text (re-embedded) and log the edit; its links stay."""
-        if not isinstance(text, str) or not text.strip():
-            raise InputError("the new text is empty")
+        text = inputs.text(text, "text")
         scope = _optional_scope(user_id, agent_id, run_id)
-        fact = changes.fact_in_scope(self.store, memory_id, scope)
+        fact = changes.fact_in_scope(self.store, inputs.text(memory_id, "memory_id"), scope)
         vector = self.embedder.embed_one(text)
         changes.update_fact(self.store, fact, text, content_hash(text), vector, actor="caller")
         return {
@@ -215,6 +218,7 @@ class Memory:
         oldest first: [{id, memory_id, event, old_memory, new_memory, created_at, actor,
         reason}]."""
         scope = _optional_scope(user_id, agent_id, run_id)
+        memory_id = inputs.text(memory_id, "memory_id")
         return [_history_entry(c) for c in changes.history(self.store, memory_id, scope)]
 
     def add_facts(
@@ -234,6 +238,8 @@ class Memory:
         """
         scope = inputs.scope(user_id, agent_id, run_id)
         items = inputs.facts(facts)
+        metadata = inputs.metadata(metadata)
+        timestamp = inputs.moment(timestamp, "timestamp")
         if metadata:
             items = [f.model_copy(update={"metadata": {**metadata, **f.metadata}}) for f in items]
         for item in items:
@@ -275,12 +281,10 @@ class Memory:
         history. See graphmem/recall.py for the pipeline.
         """
         scope = inputs.scope(user_id, agent_id, run_id)
-        if not query or not query.strip():
-            raise InputError("query is empty")
-        if not 1 <= top_k <= MAX_TOP_K:
-            raise InputError(f"top_k must be between 1 and {MAX_TOP_K}")
-        if context_tokens < 0:
-            raise InputError("context_tokens must not be negative")
+        query = inputs.text(query, "query")
+        top_k = inputs.number(top_k, "top_k", 1, MAX_TOP_K)
+        context_tokens = inputs.number(context_tokens, "context_tokens", 0, MAX_CONTEXT_TOKENS)
+        as_of = inputs.moment(as_of, "as_of")
         request = recall.Request(
             query=query,
             scope=scope,
@@ -303,7 +307,7 @@ class Memory:
         """One memory by id, or None. With scope ids given, only a memory of that scope."""
         scoped = user_id is not None or agent_id is not None or run_id is not None
         scope = inputs.scope(user_id, agent_id, run_id) if scoped else None
-        return lookup.get(RecallReads(self.store), scope, memory_id)
+        return lookup.get(RecallReads(self.store), scope, inputs.text(memory_id, "memory_id"))
 
     def get_all(
         self,
@@ -318,8 +322,7 @@ class Memory:
     ) -> dict[str, Any]:
         """The scope's memories, newest first, under mem0-style filters, paged."""
         scope = inputs.scope(user_id, agent_id, run_id)
-        if not 1 <= limit <= MAX_LIST_LIMIT or offset < 0:
-            raise InputError(f"limit must be 1..{MAX_LIST_LIMIT} and offset >= 0")
+        _check_page(limit, offset)
         return lookup.get_all(
             RecallReads(self.store),
             scope,
@@ -339,8 +342,7 @@ class Memory:
     ) -> dict[str, Any] | None:
         """An entity's timeline in the scope: facts and relations with validity, or None."""
         scope = inputs.scope(user_id, agent_id, run_id)
-        if not name or not name.strip():
-            raise InputError("entity name is empty")
+        name = inputs.text(name, "entity name")
         return lookup.entity_history(RecallReads(self.store), scope, name)
 
     # -- the graph as a graph (graphmem/store/graph_reads.py) --------------------
@@ -425,5 +427,5 @@ def _history_entry(change: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_page(limit: int, offset: int) -> None:
-    if not 1 <= limit <= MAX_LIST_LIMIT or offset < 0:
-        raise InputError(f"limit must be 1..{MAX_LIST_LIMIT} and offset >= 0")
+    inputs.number(limit, "limit", 1, MAX_LIST_LIMIT)
+    inputs.number(offset, "offset", 0, MAX_OFFSET)
