@@ -9,9 +9,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +28,7 @@ from pydantic_settings import (
 )
 
 from graphmem.errors import ConfigError
+from graphmem.urls import masked_url
 
 DEFAULT_LLM_MODEL = "qwen2.5:7b"
 DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -32,6 +41,9 @@ NEO4J_PASSWORD_FILE = "graphmem-neo4j.password"
 # Calendar versions (2025.01 and later, Java 21+) work too; see graphmem/neo4j_server/.
 DEFAULT_NEO4J_VERSION = "5.26.30"
 NEO4J_VERSION_PATTERN = r"^[0-9]{1,4}\.[0-9]{1,2}\.[0-9]{1,3}$"
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+# Settings that hold URLs: shown with their credentials masked.
+URL_SETTINGS = frozenset({"neo4j_uri", "llm_base_url", "embedder_base_url"})
 
 
 def config_file_path() -> Path:
@@ -106,6 +118,29 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     _password_origin: str = PrivateAttr(default="configured")
 
+    @field_validator("neo4j_uri")
+    @classmethod
+    def _neo4j_uri(cls, value: str) -> str:
+        """A Bolt/Neo4j URI the driver can use, without credentials in it. The messages
+        never repeat the URI: it may hold a password."""
+        try:
+            parts = urlsplit(value)
+            port = parts.port
+        except ValueError:
+            raise ValueError("not a valid URI (its host or port cannot be read)") from None
+        if parts.scheme not in NEO4J_SCHEMES:
+            raise ValueError(f"the scheme must be one of {', '.join(NEO4J_SCHEMES)}")
+        if not parts.hostname:
+            raise ValueError("the URI names no host")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(
+                "the URI carries credentials: give them as neo4j_user / neo4j_password "
+                "(GRAPHMEM_NEO4J_USER / GRAPHMEM_NEO4J_PASSWORD) instead"
+            )
+        if port == 0:
+            raise ValueError("port 0 is not a port")
+        return value
+
     @model_validator(mode="after")
     def _local_password(self) -> Settings:
         """No password configured: the one the local server's home stores, else the old
@@ -145,6 +180,8 @@ class Settings(BaseSettings):
         for name, value in self:
             if isinstance(value, SecretStr):
                 shown[name] = "********" if value.get_secret_value() else ""
+            elif name in URL_SETTINGS and isinstance(value, str):
+                shown[name] = masked_url(value)
             elif isinstance(value, Path):
                 shown[name] = str(value)
             else:

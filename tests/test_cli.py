@@ -244,6 +244,25 @@ def test_doctor_reports_each_part(env: dict[str, str], scripted_llm: Any) -> Non
     assert "ollama pull qwen2.5:7b" in missing.stdout
 
 
+def test_no_command_prints_a_secret_from_a_url(env: dict[str, str]) -> None:
+    """F10: `config show` printed credentials inside URLs, and a Neo4j URI holding a
+    password crashed `doctor` with a traceback that echoed it."""
+    secret_llm = {**env, "GRAPHMEM_LLM_BASE_URL": "http://u:hunter2@127.0.0.1:1/?api-key=sk-9"}
+    shown = run(secret_llm, "config", "show")
+    assert shown.exit_code == 0
+    assert "hunter2" not in shown.output and "sk-9" not in shown.output
+    doctor = run(secret_llm, "doctor")
+    assert "hunter2" not in doctor.output and "sk-9" not in doctor.output
+    assert "127.0.0.1:1" in doctor.output  # the LLM check still says where it looked
+
+    secret_uri = {**env, "GRAPHMEM_NEO4J_URI": "bolt://neo4j:s3cret@127.0.0.1:7687"}
+    for command in (["doctor"], ["list", "--user", "u"], ["config", "show"]):
+        result = CliRunner().invoke(cli, command, env=secret_uri)
+        assert result.exit_code == 1, (command, result.output)
+        assert "s3cret" not in result.output and "Traceback" not in result.output
+        assert "carries credentials" in result.output
+
+
 def test_browser_lists_style_and_queries(env: dict[str, str]) -> None:
     result = run(env, "browser", "--json")
     info = json.loads(result.stdout)

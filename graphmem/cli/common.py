@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from graphmem.config import Settings, load_settings, local_neo4j_password
 from graphmem.errors import GraphMemError, NotFoundError, StoreError
+from graphmem.urls import masked_url, masked_urls_in
 
 if TYPE_CHECKING:
     from graphmem.memory import Memory
@@ -49,17 +50,18 @@ class NotFound(click.ClickException):
 @contextmanager
 def cli_errors() -> Iterator[None]:
     """graphmem errors become one-line ClickExceptions without tracebacks: exit 3 for
-    NotFoundError, 1 for the rest (GRAPHMEM_CLI_TRACEBACK=1 shows the traceback)."""
+    NotFoundError, 1 for the rest (GRAPHMEM_CLI_TRACEBACK=1 shows the traceback). URLs in
+    the messages are shown with their credentials masked."""
     try:
         yield
     except NotFoundError as exc:
         if os.environ.get("GRAPHMEM_CLI_TRACEBACK"):
             raise
-        raise NotFound(str(exc)) from exc
+        raise NotFound(masked_urls_in(str(exc))) from exc
     except GraphMemError as exc:
         if os.environ.get("GRAPHMEM_CLI_TRACEBACK"):
             raise
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(masked_urls_in(str(exc))) from exc
 
 
 def emit_json(value: Any) -> None:
@@ -104,8 +106,8 @@ def open_memory(settings: Settings | None = None, *, start_local: bool = False) 
 
     port = urlparse(settings.neo4j_uri).port or 7687
     status(
-        f"no Neo4j answered at {settings.neo4j_uri}; starting a local one (the first run "
-        "downloads the server jars through Maven)..."
+        f"no Neo4j answered at {masked_url(settings.neo4j_uri)}; starting a local one (the "
+        "first run downloads the server jars through Maven)..."
     )
     configured = settings.neo4j_password_origin == "configured" and settings.neo4j_password
     home = local_home(settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from graphmem.server.auth import KeyRing
 from graphmem.server.fairness import DEFAULT_MAX_CONCURRENT_PER_KEY
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import GraphStore
+from graphmem.urls import masked_url, masked_urls_in
 
 Outcome = Literal["ok", "warn", "fail"]
 INDEXES_NEEDED = ("graphmem_fact_embedding", "graphmem_entity_embedding", "graphmem_text")
@@ -57,7 +58,8 @@ def doctor(as_json: bool) -> None:
 
 
 def run_checks() -> list[Check]:
-    """Every check, in dependency order; one failing does not hide the others."""
+    """Every check, in dependency order; one failing does not hide the others. URLs in the
+    details are shown with their credentials masked."""
     try:
         settings = load_settings()
     except GraphMemError as exc:
@@ -76,7 +78,7 @@ def run_checks() -> list[Check]:
     if embedder is not None:
         embedder.close()
     checks.append(_guarded("llm", lambda: (None, check_llm(settings)))[1])
-    return checks
+    return [replace(c, detail=masked_urls_in(c.detail)) for c in checks]
 
 
 def _guarded(name: str, work: Callable[[], tuple[Any, Check]]) -> tuple[Any, Check]:
@@ -326,7 +328,7 @@ def browser(as_json: bool) -> None:
         emit_json(
             {
                 "url": url,
-                "connect_url": settings.neo4j_uri,
+                "connect_url": masked_url(settings.neo4j_uri),
                 "user": settings.neo4j_user,
                 "style": str(style),
                 "queries": [str(q) for q in queries],
@@ -334,7 +336,8 @@ def browser(as_json: bool) -> None:
         )
         return
     click.echo(f"Neo4j Browser: {url}")
-    click.echo(f"  connect to {settings.neo4j_uri} as {settings.neo4j_user}")
+    click.echo(f"  connect to {masked_url(settings.neo4j_uri)} as {settings.neo4j_user}")
+    click.echo("  password: `graphmem neo4j status --show-password` for a local server")
     click.echo(f"\nstyle (captions and colours by entity type): {style}")
     click.echo("  drag the file onto the Browser window and choose to use it as the style,")
     click.echo("  or run  :style <the file's text>  in the editor (Browser's own GraSS command)")

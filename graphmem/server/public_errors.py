@@ -18,6 +18,7 @@ from graphmem.errors import (
     LLMError,
     StoreError,
 )
+from graphmem.urls import masked_urls_in
 
 log = logging.getLogger("graphmem.server")
 
@@ -36,4 +37,4 @@ def public_message(exc: GraphMemError) -> str:
             log.error("%s: %s", type(exc).__name__, exc)
             episode = getattr(exc, "episode_id", None)
             return f"{sentence} (episode {episode} kept for reextract)" if episode else sentence
-    return str(exc)
+    return masked_urls_in(str(exc))
