@@ -11,11 +11,11 @@ from typing import Any
 from graphmem import ingest, inputs, lookup, recall
 from graphmem.config import Settings, load_settings
 from graphmem.embed import Embedder, get_embedder
-from graphmem.errors import NotFoundError
+from graphmem.errors import InputError, NotFoundError
 from graphmem.llm import LLM, get_llm
 from graphmem.metadata import flatten as flatten_metadata
 from graphmem.models import FactInput, Message, Scope
-from graphmem.store import changes
+from graphmem.store import changes, erasure
 from graphmem.store.graph_reads import GraphReads
 from graphmem.store.neo4j import GraphStore, episode_row, native
 from graphmem.store.recall_reads import RecallReads
@@ -27,6 +27,9 @@ MAX_LIST_LIMIT = 10_000
 MAX_TOP_K = 1000
 MAX_CONTEXT_TOKENS = 1_000_000
 MAX_OFFSET = 10_000_000
+MAX_REQUESTER_CHARS = 200
+# Counted by an erasure, but not nodes: reset() reports nodes removed.
+NOT_NODES = frozenset({"relations", "superseded_facts"})
 
 
 class Memory:
@@ -254,8 +257,45 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
     ) -> int:
-        """Delete everything stored for the scope (and only that scope)."""
-        return self.store.reset_scope(inputs.scope(user_id, agent_id, run_id))
+        """Delete everything stored for the scope (and only that scope): forget() without
+        an erasure record. Returns how many nodes were removed."""
+        removed = erasure.erase(self.store, inputs.scope(user_id, agent_id, run_id))
+        return sum(n for kind, n in removed.items() if kind not in NOT_NODES)
+
+    def forget(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        requester: str = "caller",
+    ) -> dict[str, Any]:
+        """Erase every trace of the scope and keep a record that holds no personal data.
+
+        Removes the scope's facts (superseded history too), entities and their relations,
+        episodes with their raw messages and the change log; a partial scope (only user_id)
+        covers all of that user's agents and runs. Returns the erasure record: id, at,
+        requester, counts of what was removed, and a salted hash of the scope (which
+        erasures(user_id=...) can match, and nothing can reverse). `requester` says who
+        asked (an operator, a ticket; not the data subject)."""
+        scope = inputs.scope(user_id, agent_id, run_id)
+        requester = inputs.text(requester, "requester")
+        if len(requester) > MAX_REQUESTER_CHARS:
+            raise InputError(f"requester is longer than {MAX_REQUESTER_CHARS} characters")
+        return erasure.erase(self.store, scope, requester=requester)
+
+    def erasures(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The erasure records, newest first. With scope ids: only the erasures of exactly
+        that scope (its hash matched), which proves it was forgotten."""
+        scoped = user_id is not None or agent_id is not None or run_id is not None
+        scope = inputs.scope(user_id, agent_id, run_id) if scoped else None
+        return erasure.erasures(self.store, scope)
 
     # -- recall ---------------------------------------------------------------
 

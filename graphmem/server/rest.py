@@ -137,6 +137,10 @@ class UpdateRequest(Body):
     text: Annotated[Text, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
 
 
+class ErasureRequest(ScopeBody):
+    """The scope to erase: user_id alone covers all of that user's agents and runs."""
+
+
 def create_app(
     memory: Memory,
     keys: KeyRing | None,
@@ -325,6 +329,31 @@ def _routes(app: FastAPI) -> None:
             raise HTTPException(404, f"no memory with id {memory_id!r}")
         return events
 
+    @app.post("/v1/erasures", tags=["erasure"])
+    def forget(body: ErasureRequest, memory: MemoryDep, who: GrantDep) -> dict[str, Any]:
+        """Erase every trace of a scope and return the erasure record (an admin key's: one
+        granting every scope). The record holds no personal data."""
+        _admin_only(who)
+        return memory.forget(
+            user_id=body.user_id,
+            agent_id=body.agent_id,
+            run_id=body.run_id,
+            requester=f"api:{who.name}",
+        )
+
+    @app.get("/v1/erasures", tags=["erasure"])
+    def erasures(
+        memory: MemoryDep,
+        who: GrantDep,
+        user_id: UserQ = None,
+        agent_id: UserQ = None,
+        run_id: UserQ = None,
+    ) -> list[dict[str, Any]]:
+        """The erasure records, newest first; with scope ids, those of exactly that scope
+        (an admin key's)."""
+        _admin_only(who)
+        return memory.erasures(user_id=user_id, agent_id=agent_id, run_id=run_id)
+
     @app.get("/v1/entities", tags=["entities"])
     def entities(
         memory: MemoryDep,
@@ -352,6 +381,12 @@ def _routes(app: FastAPI) -> None:
         if found is None:
             raise HTTPException(404, f"no entity named {name!r} in that scope")
         return found
+
+
+def _admin_only(who: Grant) -> None:
+    """Erasure is for keys that grant every scope ("*"), and for a server without keys."""
+    if who.scope is not None:
+        raise ScopeDenied("erasure needs an admin key (one granting every scope)")
 
 
 def _json_object(raw: str | None, name: str) -> dict[str, Any] | None:

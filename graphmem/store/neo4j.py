@@ -185,13 +185,6 @@ class GraphStore:
         """Apply a batch in one transaction; the driver retries it on transient errors."""
         self.write(lambda tx: apply_batches(tx, [batch]))
 
-    def reset_scope(self, scope: Scope) -> int:
-        """Delete every graphmem node of the scope; returns how many were deleted."""
-        # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
-        with translate_errors(), self._driver.session(database=self.database) as session:
-            record = session.run(query("admin/reset_scope"), scope.params()).single()
-        return int(record["deleted"]) if record else 0
-
     # -- plumbing -------------------------------------------------------------
 
     def read(self, statement: str, params: dict[str, Any]) -> list[neo4j.Record]:
