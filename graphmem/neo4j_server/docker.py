@@ -57,15 +57,8 @@ def compose_up(
         env["GRAPHMEM_NEO4J_VERSION"] = version
     _compose(["up", "-d", COMPOSE_SERVICE], env=env)
     container_id = _compose(["ps", "-q", COMPOSE_SERVICE], env=env)
-    return ServerInfo(
-        uri=f"bolt://127.0.0.1:{bolt_port}",
-        browser_url=f"http://127.0.0.1:{http_port}/browser/",
-        mode="docker",
-        home=home,
-        bolt_port=bolt_port,
-        http_port=http_port,
-        container_id=container_id,
-        version=version,
+    return ServerInfo.on_loopback(
+        "docker", home, bolt_port, http_port, container_id=container_id, version=version
     )
 
 

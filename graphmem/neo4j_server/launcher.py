@@ -40,13 +40,11 @@ def start_launcher(
     if not database_exists(home):
         _set_initial_password(java, lib, home, password.value)
     proc = spawn(server_command(java, lib, home, heap, entry_point(lib)), home)
-    info = ServerInfo(
-        uri=f"bolt://127.0.0.1:{bolt_port}",
-        browser_url=f"http://127.0.0.1:{http_port}/browser/",
-        mode="launcher",
-        home=home,
-        bolt_port=bolt_port,
-        http_port=http_port,
+    info = ServerInfo.on_loopback(
+        "launcher",
+        home,
+        bolt_port,
+        http_port,
         pid=proc.pid,
         log_path=home / "logs" / "neo4j.log",
         version=version,

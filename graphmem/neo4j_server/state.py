@@ -42,6 +42,21 @@ class ServerInfo:
     # True when the database still has the old shared default password (rotate it).
     default_password: bool = False
 
+    @classmethod
+    def on_loopback(
+        cls, mode: Mode, home: Path, bolt_port: int, http_port: int, **details: Any
+    ) -> ServerInfo:
+        """A server clients reach on 127.0.0.1 at these ports."""
+        return cls(
+            uri=f"bolt://127.0.0.1:{bolt_port}",
+            browser_url=f"http://127.0.0.1:{http_port}/browser/",
+            mode=mode,
+            home=home,
+            bolt_port=bolt_port,
+            http_port=http_port,
+            **details,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values."""
         return _jsonable(asdict(self))
