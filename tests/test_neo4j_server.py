@@ -268,7 +268,7 @@ def test_start_status_stop_lifecycle_with_a_password_of_its_own(tmp_path: Path) 
         again = cli.invoke(neo4j_group, ["start", "--no-docker", *home_args, *ports])
         assert again.exit_code == 0, again.output
         assert "old default password" in again.stderr and "rotate-password" in again.stderr
-        assert launcher.status(home).running
+        assert launcher.status(home).default_password
 
         rotated = cli.invoke(neo4j_group, ["rotate-password", *home_args])
         assert rotated.exit_code == 0, rotated.output
@@ -276,6 +276,7 @@ def test_start_status_stop_lifecycle_with_a_password_of_its_own(tmp_path: Path) 
         assert fresh not in (password, LEGACY_NEO4J_PASSWORD)
         assert stat.S_IMODE(stored.stat().st_mode) == 0o600
         assert not opens(info.uri, LEGACY_NEO4J_PASSWORD) and opens(info.uri, fresh)
+        assert not launcher.status(home).default_password
         quiet = cli.invoke(neo4j_group, ["start", "--no-docker", *home_args, *ports])
         assert quiet.exit_code == 0 and "old default" not in quiet.stderr
     finally:

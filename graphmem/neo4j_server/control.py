@@ -95,7 +95,10 @@ def start(
             )
         chosen = password_for_start(home, password, database_exists=True)
         wait_for_bolt(running, chosen.value, deadline, alive=lambda: True)
-        return _with_password(running, chosen)
+        found = _with_password(running, chosen)
+        if found != running:  # the password file came or went since: status should say
+            write_state(home, found)
+        return found
     if prefer_docker and docker_available():
         return _start_docker(
             home, bolt_port, http_port, password, heap, pagecache, deadline, version, listen_address
@@ -137,6 +140,8 @@ def status(home: Path | None = None) -> ServerStatus:
     info = running_info(home)
     if info is None:
         return ServerStatus(running=False, home=home)
+    if password_path(home).is_file():  # stored since the start, by rotate_password
+        info = _with_password(info, Password("stored"))
     return ServerStatus(
         running=True,
         home=home,
