@@ -30,6 +30,8 @@ METHODS = (
     "delete_all",
     "history",
     "reset",
+    "forget",
+    "erasures",
     "entities",
     "relations",
     "export_graph",
@@ -86,6 +88,8 @@ class AsyncMemory:
     delete_all = _in_thread("delete_all")
     history = _in_thread("history")
     reset = _in_thread("reset")
+    forget = _in_thread("forget")
+    erasures = _in_thread("erasures")
     entities = _in_thread("entities")
     relations = _in_thread("relations")
     export_graph = _in_thread("export_graph")

@@ -9,9 +9,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -21,13 +29,17 @@ from pydantic_settings import (
 )
 
 from graphmem.errors import ConfigError
+from graphmem.urls import masked_url
 
 DEFAULT_LLM_MODEL = "qwen2.5:7b"
 DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-# The password the bundled launcher and docker/compose.yml give a local Neo4j.
-LOCAL_NEO4J_PASSWORD = "graphmem-local"
+# The password every local Neo4j had before each install got a random one of its own. An
+# install created then still opens with it (and is told how to rotate it).
+LEGACY_NEO4J_PASSWORD = "graphmem-local"
+# Where a local server's home keeps its random password, readable by its owner only (0600).
+NEO4J_PASSWORD_FILE = "graphmem-neo4j.password"
 # The Neo4j the local launcher runs unless told otherwise: the 5.26 LTS (Java 17 or 21).
-# Calendar versions (2025.01 and later, Java 21+) work too; see graphmem/neo4j_server.py.
+# Calendar versions (2025.01 and later, Java 21+) work too; see graphmem/neo4j_server/.
 DEFAULT_NEO4J_VERSION = "5.26.30"
 NEO4J_VERSION_PATTERN = r"^[0-9]{1,4}\.[0-9]{1,2}\.[0-9]{1,3}$"
 MAX_INSTRUCTIONS = 8_000
@@ -37,6 +49,9 @@ MEM0_NAMES = {
     "custom_fact_extraction_prompt": "extraction_instructions",
     "custom_update_memory_prompt": "resolution_instructions",
 }
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+# Settings that hold URLs: shown with their credentials masked.
+URL_SETTINGS = frozenset({"neo4j_uri", "llm_base_url", "embedder_base_url"})
 
 
 def config_file_path() -> Path:
@@ -50,6 +65,22 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("graphmem"))
 
 
+def stored_neo4j_password(home: Path) -> str | None:
+    """The password a local server's home stores, None when it stores none."""
+    try:
+        text = (home / NEO4J_PASSWORD_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def local_neo4j_password(home: Path) -> tuple[str, bool]:
+    """The password a local server's home opens with, and whether it is stored there (else
+    it is the old default, kept by an install from before random passwords)."""
+    stored = stored_neo4j_password(home)
+    return (stored, True) if stored else (LEGACY_NEO4J_PASSWORD, False)
+
+
 class Settings(BaseSettings):
     """Everything graphmem can be configured with. Unknown fields are rejected."""
 
@@ -57,8 +88,13 @@ class Settings(BaseSettings):
 
     neo4j_uri: str = "bolt://127.0.0.1:7687"
     neo4j_user: str = "neo4j"
-    neo4j_password: SecretStr = SecretStr(LOCAL_NEO4J_PASSWORD)
+    # Unset: the password the local server's home stores (`graphmem neo4j start` creates a
+    # random one), else the old default an install from before kept.
+    neo4j_password: SecretStr | None = None
     neo4j_database: str = "neo4j"
+    neo4j_home: Path | None = Field(
+        default=None, description="The local Neo4j's home (default: <data_dir>/neo4j)."
+    )
     # Only for a local server graphmem starts itself (`graphmem neo4j start`, quickstart).
     neo4j_version: str = Field(
         default=DEFAULT_NEO4J_VERSION,
@@ -88,6 +124,51 @@ class Settings(BaseSettings):
         default=0.7, ge=0.0, le=1.0, description="Raw cosine similarity that proposes a duplicate."
     )
     data_dir: Path = Field(default_factory=default_data_dir)
+    _password_origin: str = PrivateAttr(default="configured")
+
+    @field_validator("neo4j_uri")
+    @classmethod
+    def _neo4j_uri(cls, value: str) -> str:
+        """A Bolt/Neo4j URI the driver can use, without credentials in it. The messages
+        never repeat the URI: it may hold a password."""
+        try:
+            parts = urlsplit(value)
+            port = parts.port
+        except ValueError:
+            raise ValueError("not a valid URI (its host or port cannot be read)") from None
+        if parts.scheme not in NEO4J_SCHEMES:
+            raise ValueError(f"the scheme must be one of {', '.join(NEO4J_SCHEMES)}")
+        if not parts.hostname:
+            raise ValueError("the URI names no host")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(
+                "the URI carries credentials: give them as neo4j_user / neo4j_password "
+                "(GRAPHMEM_NEO4J_USER / GRAPHMEM_NEO4J_PASSWORD) instead"
+            )
+        if port == 0:
+            raise ValueError("port 0 is not a port")
+        return value
+
+    @model_validator(mode="after")
+    def _local_password(self) -> Settings:
+        """No password configured: the one the local server's home stores, else the old
+        default (an install from before random passwords)."""
+        if self.neo4j_password is None:
+            password, stored = local_neo4j_password(self.local_neo4j_home)
+            self.neo4j_password = SecretStr(password)
+            self._password_origin = "stored" if stored else "legacy"
+        return self
+
+    @property
+    def local_neo4j_home(self) -> Path:
+        """The home of the local server graphmem starts (`graphmem neo4j start`)."""
+        return (self.neo4j_home or self.data_dir / "neo4j").expanduser()
+
+    @property
+    def neo4j_password_origin(self) -> str:
+        """Where the Neo4j password came from: "configured" (code, env, config file),
+        "stored" (the local server's password file) or "legacy" (the old default)."""
+        return self._password_origin
 
     # Shaping what is remembered (graphmem/shaping.py); checked when a Memory starts.
     extraction_instructions: str | None = Field(
@@ -139,6 +220,8 @@ class Settings(BaseSettings):
         for name, value in self:
             if isinstance(value, SecretStr):
                 shown[name] = "********" if value.get_secret_value() else ""
+            elif name in URL_SETTINGS and isinstance(value, str):
+                shown[name] = masked_url(value)
             elif isinstance(value, Path):
                 shown[name] = str(value)
             else:

@@ -227,7 +227,8 @@ def _resolve_all(
 
 
 class _FactsTaken(Exception):
-    """Another writer committed some of this add's facts first; decide again."""
+    """Another writer committed some of this add's facts first, or a delete removed what
+    its decisions rest on; decide again."""
 
 
 def drafts_from_extraction(extraction: Extraction, metadata: Mapping[str, Any]) -> list[Draft]:
@@ -444,7 +445,7 @@ def _resolve_and_write(
     """An add without an LLM: lock, read candidates, decide and write in one transaction."""
 
     def work(tx: ManagedTransaction) -> _Writes:
-        changes.lock_scope_in(tx, ctx.scope, ctx.episode_id, [])
+        changes.lock_scope_in(tx, ctx.scope, ctx.episode_id)
         _resolve_all(TransactionReader(tx), ctx, entities, facts, None)
         writes = _writes(ctx, entities, facts)
         _apply(tx, ctx, writes)
@@ -455,12 +456,16 @@ def _resolve_and_write(
 
 
 def _write(ctx: WriteContext, entities: list[_Entity], facts: list[_Fact]) -> dict[str, Any]:
-    """Write decisions made before the transaction; _FactsTaken if they went stale."""
+    """Write decisions made before the transaction; _FactsTaken if they went stale: another
+    writer stored these facts, or a delete removed an entity or fact they rest on."""
     writes = _writes(ctx, entities, facts)
     hashes = [row.props["content_hash"] for row in writes.batch.facts]
 
     def work(tx: ManagedTransaction) -> None:
-        if changes.lock_scope_in(tx, ctx.scope, ctx.episode_id, hashes):
+        taken, gone = changes.lock_scope_in(
+            tx, ctx.scope, ctx.episode_id, hashes, writes.touched, writes.duplicates
+        )
+        if taken or gone:
             raise _FactsTaken
         _apply(tx, ctx, writes)
 

@@ -1,14 +1,19 @@
-"""Validation of what callers hand the public API, into graphmem's own errors."""
+"""Validation of what callers hand the public API, into graphmem's own errors.
+
+Every public entry point checks its arguments here, so a wrong type is an InputError that
+says which argument, never a TypeError or AttributeError from deep inside.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from graphmem.errors import InputError
-from graphmem.models import MAX_MESSAGES, FactInput, Message, Scope
+from graphmem.models import MAX_MESSAGES, FactInput, Message, Scope, representable_time
 
 MessagesLike = str | Mapping[str, Any] | Message | Sequence[Mapping[str, Any] | Message | str]
 
@@ -31,9 +36,48 @@ def scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> Scop
 
 
 def facts(values: Sequence[str | Mapping[str, Any] | FactInput]) -> list[FactInput]:
-    if isinstance(values, (str, Mapping)) or not values:
-        raise InputError("facts must be a non-empty list of strings or fact dicts")
+    if not isinstance(values, (list, tuple)) or not values:
+        raise InputError(
+            f"facts must be a non-empty list of strings or fact dicts, not {_kind(values)}"
+        )
     return [_fact(v, i) for i, v in enumerate(values)]
+
+
+def metadata(value: Any) -> Mapping[str, Any] | None:
+    """Caller metadata: None or a mapping (its keys and values are checked when stored)."""
+    if value is not None and not isinstance(value, Mapping):
+        raise InputError(f"metadata must be an object of keys to values, not {_kind(value)}")
+    return value
+
+
+def text(value: Any, name: str) -> str:
+    """A non-blank string argument (a query, a new text, an entity name, an id)."""
+    if not isinstance(value, str):
+        raise InputError(f"{name} must be a string, not {_kind(value)}")
+    if not value.strip():
+        raise InputError(f"{name} is empty")
+    return value
+
+
+def number(value: Any, name: str, low: int, high: int) -> int:
+    """An integer argument within [low, high] (a bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{name} must be an integer, not {_kind(value)}")
+    if not low <= value <= high:
+        raise InputError(f"{name} must be between {low} and {high}")
+    return value
+
+
+def moment(value: Any, name: str) -> datetime | None:
+    """An optional point in time: a datetime within years 1-9999 once in UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise InputError(f"{name} must be a datetime, not {_kind(value)}")
+    try:
+        return representable_time(value)
+    except ValueError as exc:
+        raise InputError(f"{name}: {exc}") from None
 
 
 def _message(item: Any, index: int) -> Message:
@@ -56,6 +100,10 @@ def _fact(item: Any, index: int) -> FactInput:
         return FactInput.model_validate(item)
     except ValidationError as exc:
         raise InputError(f"fact {index}: {_first_error(exc)}") from None
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -17,7 +17,7 @@ from graphmem.llm import LLM, get_llm
 from graphmem.metadata import flatten as flatten_metadata
 from graphmem.models import FactInput, Message, Scope
 from graphmem.shaping import Shaping
-from graphmem.store import changes
+from graphmem.store import changes, erasure
 from graphmem.store.graph_reads import GraphReads
 from graphmem.store.neo4j import GraphStore, episode_row, native
 from graphmem.store.recall_reads import RecallReads
@@ -27,6 +27,11 @@ DEFAULT_TOP_K = 10
 DEFAULT_CONTEXT_TOKENS = 800
 MAX_LIST_LIMIT = 10_000
 MAX_TOP_K = 1000
+MAX_CONTEXT_TOKENS = 1_000_000
+MAX_OFFSET = 10_000_000
+MAX_REQUESTER_CHARS = 200
+# Counted by an erasure, but not nodes: reset() reports nodes removed.
+NOT_NODES = frozenset({"relations", "superseded_facts"})
 
 
 class Memory:
@@ -95,6 +100,8 @@ class Memory:
         """
         scope = inputs.scope(user_id, agent_id, run_id)
         turns = inputs.messages(messages)
+        metadata = inputs.metadata(metadata)
+        timestamp = inputs.moment(timestamp, "timestamp")
         flatten_metadata(metadata)  # refuse bad metadata before anything is written
         if infer:
             return ingest.add_inferred(
@@ -177,7 +184,7 @@ class Memory:
         log keeps a DELETE entry, so history(memory_id) still answers.
         """
         scope = _optional_scope(user_id, agent_id, run_id)
-        fact = changes.fact_in_scope(self.store, memory_id, scope)
+        fact = changes.fact_in_scope(self.store, inputs.text(memory_id, "memory_id"), scope)
         changes.delete_facts(self.store, [fact], actor="caller", reason="delete")
         return {"message": "Memory deleted", "id": memory_id}
 
@@ -205,10 +212,9 @@ class Memory:
         run_id: str | None = None,
     ) -> dict[str, Any]:
         """Replace a memory's text (re-embedded) and log the edit; its links stay."""
-        if not isinstance(text, str) or not text.strip():
-            raise InputError("the new text is empty")
+        text = inputs.text(text, "text")
         scope = _optional_scope(user_id, agent_id, run_id)
-        fact = changes.fact_in_scope(self.store, memory_id, scope)
+        fact = changes.fact_in_scope(self.store, inputs.text(memory_id, "memory_id"), scope)
         vector = self.embedder.embed_one(text)
         changes.update_fact(self.store, fact, text, content_hash(text), vector, actor="caller")
         return {
@@ -230,6 +236,7 @@ class Memory:
         oldest first: [{id, memory_id, event, old_memory, new_memory, created_at, actor,
         reason}]."""
         scope = _optional_scope(user_id, agent_id, run_id)
+        memory_id = inputs.text(memory_id, "memory_id")
         return [_history_entry(c) for c in changes.history(self.store, memory_id, scope)]
 
     def add_facts(
@@ -249,6 +256,8 @@ class Memory:
         """
         scope = inputs.scope(user_id, agent_id, run_id)
         items = inputs.facts(facts)
+        metadata = inputs.metadata(metadata)
+        timestamp = inputs.moment(timestamp, "timestamp")
         if metadata:
             items = [f.model_copy(update={"metadata": {**metadata, **f.metadata}}) for f in items]
         for item in items:
@@ -263,8 +272,45 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
     ) -> int:
-        """Delete everything stored for the scope (and only that scope)."""
-        return self.store.reset_scope(inputs.scope(user_id, agent_id, run_id))
+        """Delete everything stored for the scope (and only that scope): forget() without
+        an erasure record. Returns how many nodes were removed."""
+        removed = erasure.erase(self.store, inputs.scope(user_id, agent_id, run_id))
+        return sum(n for kind, n in removed.items() if kind not in NOT_NODES)
+
+    def forget(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        requester: str = "caller",
+    ) -> dict[str, Any]:
+        """Erase every trace of the scope and keep a record that holds no personal data.
+
+        Removes the scope's facts (superseded history too), entities and their relations,
+        episodes with their raw messages and the change log; a partial scope (only user_id)
+        covers all of that user's agents and runs. Returns the erasure record: id, at,
+        requester, counts of what was removed, and a salted hash of the scope (which
+        erasures(user_id=...) can match, and nothing can reverse). `requester` says who
+        asked (an operator, a ticket; not the data subject)."""
+        scope = inputs.scope(user_id, agent_id, run_id)
+        requester = inputs.text(requester, "requester")
+        if len(requester) > MAX_REQUESTER_CHARS:
+            raise InputError(f"requester is longer than {MAX_REQUESTER_CHARS} characters")
+        return erasure.erase(self.store, scope, requester=requester)
+
+    def erasures(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The erasure records, newest first. With scope ids: only the erasures of exactly
+        that scope (its hash matched), which proves it was forgotten."""
+        scoped = user_id is not None or agent_id is not None or run_id is not None
+        scope = inputs.scope(user_id, agent_id, run_id) if scoped else None
+        return erasure.erasures(self.store, scope)
 
     # -- recall ---------------------------------------------------------------
 
@@ -290,12 +336,10 @@ class Memory:
         history. See graphmem/recall.py for the pipeline.
         """
         scope = inputs.scope(user_id, agent_id, run_id)
-        if not query or not query.strip():
-            raise InputError("query is empty")
-        if not 1 <= top_k <= MAX_TOP_K:
-            raise InputError(f"top_k must be between 1 and {MAX_TOP_K}")
-        if context_tokens < 0:
-            raise InputError("context_tokens must not be negative")
+        query = inputs.text(query, "query")
+        top_k = inputs.number(top_k, "top_k", 1, MAX_TOP_K)
+        context_tokens = inputs.number(context_tokens, "context_tokens", 0, MAX_CONTEXT_TOKENS)
+        as_of = inputs.moment(as_of, "as_of")
         request = recall.Request(
             query=query,
             scope=scope,
@@ -318,7 +362,7 @@ class Memory:
         """One memory by id, or None. With scope ids given, only a memory of that scope."""
         scoped = user_id is not None or agent_id is not None or run_id is not None
         scope = inputs.scope(user_id, agent_id, run_id) if scoped else None
-        return lookup.get(RecallReads(self.store), scope, memory_id)
+        return lookup.get(RecallReads(self.store), scope, inputs.text(memory_id, "memory_id"))
 
     def get_all(
         self,
@@ -333,8 +377,7 @@ class Memory:
     ) -> dict[str, Any]:
         """The scope's memories, newest first, under mem0-style filters, paged."""
         scope = inputs.scope(user_id, agent_id, run_id)
-        if not 1 <= limit <= MAX_LIST_LIMIT or offset < 0:
-            raise InputError(f"limit must be 1..{MAX_LIST_LIMIT} and offset >= 0")
+        _check_page(limit, offset)
         return lookup.get_all(
             RecallReads(self.store),
             scope,
@@ -354,8 +397,7 @@ class Memory:
     ) -> dict[str, Any] | None:
         """An entity's timeline in the scope: facts and relations with validity, or None."""
         scope = inputs.scope(user_id, agent_id, run_id)
-        if not name or not name.strip():
-            raise InputError("entity name is empty")
+        name = inputs.text(name, "entity name")
         return lookup.entity_history(RecallReads(self.store), scope, name)
 
     # -- the graph as a graph (graphmem/store/graph_reads.py) --------------------
@@ -440,5 +482,5 @@ def _history_entry(change: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_page(limit: int, offset: int) -> None:
-    if not 1 <= limit <= MAX_LIST_LIMIT or offset < 0:
-        raise InputError(f"limit must be 1..{MAX_LIST_LIMIT} and offset >= 0")
+    inputs.number(limit, "limit", 1, MAX_LIST_LIMIT)
+    inputs.number(offset, "offset", 0, MAX_OFFSET)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -27,7 +27,21 @@ def utf8_text(value: str) -> str:
     return value
 
 
+def representable_time(value: datetime) -> datetime:
+    """Refuse a time that leaves years 1-9999 once in UTC (9999-12-31T23:59-14:00 does): the
+    driver sends times in UTC, and neither Python nor Neo4j holds a year past 9999."""
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValueError("the time is outside years 1-9999 once in UTC") from None
+    return value
+
+
 Text = Annotated[str, AfterValidator(utf8_text)]
+When = Annotated[datetime, AfterValidator(representable_time)]
+# Scope ids are strings, never coerced: an integer id 0 is refused, not turned into "0".
+ScopeId = Annotated[str, Field(strict=True), AfterValidator(utf8_text)]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -53,9 +67,9 @@ class Message(Strict):
 class Scope(Strict):
     """Who a memory belongs to: any combination of user, agent and run (at least one)."""
 
-    user_id: Text | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
-    agent_id: Text | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
-    run_id: Text | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+    user_id: ScopeId | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+    agent_id: ScopeId | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+    run_id: ScopeId | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
 
     @field_validator("user_id", "agent_id", "run_id")
     @classmethod
@@ -120,8 +134,8 @@ class FactInput(Strict):
     text: Text = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     entities: list[EntityRef] = Field(default_factory=list)
     relations: list[Triple] = Field(default_factory=list)
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
+    valid_from: When | None = None
+    valid_to: When | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("entities", mode="before")

@@ -51,3 +51,32 @@ def test_unknown_file_keys_are_rejected(_isolated_config: Path) -> None:
     _isolated_config.write_text('llm_modle = "typo"\n')
     with pytest.raises(ConfigError, match="llm_modle"):
         load_settings()
+
+
+def test_urls_are_shown_with_their_credentials_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHMEM_LLM_BASE_URL", "https://bob:hunter2@llm.example/v1?api-key=sk-9")
+    monkeypatch.setenv("GRAPHMEM_EMBEDDER_BASE_URL", "https://tok3n@embed.example/?token=t0k")
+    shown = load_settings().masked()
+    assert shown["llm_base_url"] == "https://bob:********@llm.example/v1?api-key=********"
+    assert shown["embedder_base_url"] == "https://********@embed.example/?token=********"
+    assert not {"hunter2", "sk-9", "tok3n", "t0k"} & set(str(shown).replace("/", " ").split())
+
+
+@pytest.mark.parametrize(
+    ("uri", "reason"),
+    [
+        ("bolt://neo4j:s3cret@127.0.0.1:7687", "carries credentials"),
+        ("bolt://127.0.0.1:notaport", "not a valid URI"),
+        ("bolt://[::1", "not a valid URI"),
+        ("http://127.0.0.1:7474", "the scheme must be one of"),
+        ("bolt://:7687", "names no host"),
+    ],
+)
+def test_a_malformed_neo4j_uri_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, uri: str, reason: str
+) -> None:
+    monkeypatch.setenv("GRAPHMEM_NEO4J_URI", uri)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert reason in message and "s3cret" not in message and "\n" not in message

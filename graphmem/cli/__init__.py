@@ -6,7 +6,15 @@ import click
 
 from graphmem.cli.config_commands import config
 from graphmem.cli.graph_commands import entities, export, history, import_command, relations
-from graphmem.cli.memory_admin_commands import delete, get, list_memories, reextract, update
+from graphmem.cli.memory_admin_commands import (
+    delete,
+    erasures,
+    forget,
+    get,
+    list_memories,
+    reextract,
+    update,
+)
 from graphmem.cli.memory_commands import add, quickstart, search
 from graphmem.cli.neo4j_commands import neo4j_group
 from graphmem.cli.service_commands import browser, doctor, mcp, serve
@@ -25,6 +33,9 @@ for _command in (config, neo4j_group, add, search, quickstart):
 for _command in (get, list_memories, update, delete, reextract, history, entities, relations):
     cli.add_command(_command)
 for _command in (import_command, export, doctor, serve, mcp, browser):
+    cli.add_command(_command)
+# Issue 13: erasure with a record.
+for _command in (forget, erasures):
     cli.add_command(_command)
 
 

@@ -6,13 +6,16 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import click
+from pydantic import SecretStr
 
-from graphmem.config import Settings, load_settings
+from graphmem.config import Settings, load_settings, local_neo4j_password
 from graphmem.errors import GraphMemError, NotFoundError, StoreError
+from graphmem.urls import masked_url, masked_urls_in
 
 if TYPE_CHECKING:
     from graphmem.memory import Memory
@@ -47,17 +50,18 @@ class NotFound(click.ClickException):
 @contextmanager
 def cli_errors() -> Iterator[None]:
     """graphmem errors become one-line ClickExceptions without tracebacks: exit 3 for
-    NotFoundError, 1 for the rest (GRAPHMEM_CLI_TRACEBACK=1 shows the traceback)."""
+    NotFoundError, 1 for the rest (GRAPHMEM_CLI_TRACEBACK=1 shows the traceback). URLs in
+    the messages are shown with their credentials masked."""
     try:
         yield
     except NotFoundError as exc:
         if os.environ.get("GRAPHMEM_CLI_TRACEBACK"):
             raise
-        raise NotFound(str(exc)) from exc
+        raise NotFound(masked_urls_in(str(exc))) from exc
     except GraphMemError as exc:
         if os.environ.get("GRAPHMEM_CLI_TRACEBACK"):
             raise
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(masked_urls_in(str(exc))) from exc
 
 
 def emit_json(value: Any) -> None:
@@ -88,7 +92,8 @@ def parse_json_option(raw: str | None, name: str) -> dict[str, Any] | None:
 
 
 def open_memory(settings: Settings | None = None, *, start_local: bool = False) -> Memory:
-    """A Memory on the configured Neo4j; with start_local, start a local one if none answers."""
+    """A Memory on the configured Neo4j; with start_local, start a local one if none answers
+    (with the configured password, else the home's stored or a new random one)."""
     from graphmem.memory import Memory
 
     settings = settings or load_settings()
@@ -101,14 +106,33 @@ def open_memory(settings: Settings | None = None, *, start_local: bool = False) 
 
     port = urlparse(settings.neo4j_uri).port or 7687
     status(
-        f"no Neo4j answered at {settings.neo4j_uri}; starting a local one (the first run "
-        "downloads the server jars through Maven)..."
+        f"no Neo4j answered at {masked_url(settings.neo4j_uri)}; starting a local one (the "
+        "first run downloads the server jars through Maven)..."
     )
+    configured = settings.neo4j_password_origin == "configured" and settings.neo4j_password
+    home = local_home(settings)
     info = neo4j_server.start(
+        home,
         bolt_port=port,
-        password=settings.neo4j_password.get_secret_value(),
+        password=configured.get_secret_value() if configured else None,
         version=settings.neo4j_version,
         java_home=settings.neo4j_java_home,
     )
     status(f"Neo4j ({info.mode}) running at {info.uri}")
+    if not configured:
+        # The password is now the one the home stores (new, or the old default).
+        password, _ = local_neo4j_password(home)
+        settings = settings.model_copy(update={"neo4j_password": SecretStr(password)})
     return Memory(settings)
+
+
+def local_home(settings: Settings) -> Path:
+    """The local Neo4j's home from the settings (<data dir>/neo4j unless set), made readable
+    by its owner only, with the data dir holding it."""
+    from graphmem import neo4j_server
+
+    home = settings.local_neo4j_home
+    if home.parent == settings.data_dir.expanduser():
+        neo4j_server.secure_dir(home.parent)
+    neo4j_server.secure_dir(home)
+    return home

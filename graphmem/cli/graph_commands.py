@@ -23,8 +23,9 @@ from graphmem.cli.common import (
     scope_options,
     status,
 )
+from graphmem.cli.import_lines import import_lines, line_scope, parse_line
 from graphmem.cli.tables import day, echo_table
-from graphmem.errors import GraphMemError, InputError
+from graphmem.errors import InputError
 from graphmem.memory import Memory
 
 TIMELINE_COLUMNS = (
@@ -49,7 +50,6 @@ RELATION_COLUMNS = (
     ("when", "valid_from -> valid_to"),
     ("fact", "source fact"),
 )
-SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -220,36 +220,27 @@ def import_command(
 
     A line is a list of messages, or an object with "messages" (or pre-extracted "facts"),
     and optionally "user_id", "agent_id", "run_id", "metadata", "timestamp". Scope ids on
-    a line win over --user/--agent/--run. Bad lines are reported and skipped (exit 1).
+    a line win over --user/--agent/--run (and must be strings). Each bad line is reported
+    with its number and reason and skipped; the summary counts them and the exit code is 1
+    when any failed. A failing Neo4j stops the run (the summary says where).
     """
     default_scope = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
     lines = source.readlines()
-    summary = {"lines": len(lines), "imported": 0, "failed": 0, "memories": 0}
     with cli_errors(), open_memory() as memory:
         bar = click.progressbar(
             lines, label="importing", file=sys.stderr, show_pos=True, item_show_func=None
         )
         with bar:
-            for number, line in enumerate(bar, 1):
-                if not line.strip():
-                    summary["lines"] -= 1
-                    continue
-                try:
-                    added = import_line(memory, line, default_scope, infer=not no_infer)
-                except GraphMemError as exc:
-                    summary["failed"] += 1
-                    status(f"\nline {number}: {exc}")
-                    continue
-                summary["imported"] += 1
-                summary["memories"] += len(added["results"])
+            report = import_lines(
+                bar,
+                lambda line: import_line(memory, line, default_scope, infer=not no_infer),
+                lambda number, reason: status(f"\nline {number}: {reason}"),
+            )
     if as_json:
-        emit_json(summary)
+        emit_json(report.summary())
     else:
-        click.echo(
-            f"imported {summary['imported']} of {summary['lines']} conversations "
-            f"({summary['memories']} memories, {summary['failed']} failed)"
-        )
-    if summary["failed"]:
+        click.echo(report.sentence())
+    if report.failures:
         sys.exit(1)
 
 
@@ -257,15 +248,8 @@ def import_line(
     memory: Memory, line: str, default_scope: Mapping[str, str | None], *, infer: bool
 ) -> dict[str, Any]:
     """Add one JSONL line: a conversation (through add) or pre-extracted facts (add_facts)."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc}") from None
-    if isinstance(record, list):
-        record = {"messages": record}
-    if not isinstance(record, dict):
-        raise InputError("a line must be a JSON object or a list of messages")
-    scope = {k: record.get(k) or default_scope.get(k) for k in SCOPE_KEYS}
+    record = parse_line(line)
+    scope = line_scope(record, default_scope)
     metadata = record.get("metadata")
     if "facts" in record:
         return memory.add_facts(record["facts"], metadata=metadata, **scope)

@@ -1,4 +1,5 @@
-"""`graphmem get|list|update|delete|reextract`: one memory at a time, or a scope's list.
+"""`graphmem get|list|update|delete|reextract|forget|erasures`: one memory at a time, a
+scope's list, or a whole scope erased with a record.
 
 Exit codes: 0 done, 1 error (Neo4j down, bad input...), 2 usage error, 3 not found.
 """
@@ -143,9 +144,7 @@ def delete(
     if everything == (memory_id is not None):
         raise click.UsageError("give either a MEMORY_ID or --all (with a scope)")
     if everything and not yes:
-        scope = ", ".join(
-            f"{k}={v}" for k, v in (("user", user_id), ("agent", agent_id), ("run", run_id)) if v
-        )
+        scope = _scope_label(user_id, agent_id, run_id)
         click.confirm(f"Delete every memory of {scope or 'no scope'}?", abort=True, err=True)
     with cli_errors(), open_memory() as memory:
         if everything:
@@ -173,3 +172,90 @@ def reextract(episode_id: str, as_json: bool) -> None:
         return
     for item in result["results"]:
         click.echo(f"{item['event']:<6} {item['id']}  {item['memory']}")
+
+
+@click.command()
+@scope_options
+@click.option(
+    "--requester",
+    default="cli",
+    show_default=True,
+    help="Who asked, for the record (an operator, a ticket number; not the data subject).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask before erasing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the erasure record as JSON.")
+def forget(
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    requester: str,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Erase every trace of a scope (--user X: all of X's agents and runs): facts with their
+    history, entities, relations, episodes with the raw messages, the change log. Leaves an
+    erasure record without personal data (`graphmem erasures`)."""
+    scope = _scope_label(user_id, agent_id, run_id)
+    if not yes:
+        click.confirm(
+            f"Erase everything of {scope or 'no scope'}? This cannot be undone.",
+            abort=True,
+            err=True,
+        )
+    with cli_errors(), open_memory() as memory:
+        record = memory.forget(
+            user_id=user_id, agent_id=agent_id, run_id=run_id, requester=requester
+        )
+    if as_json:
+        emit_json(record)
+        return
+    click.echo(
+        f"erased {scope}: {record['facts']} facts ({record['superseded_facts']} superseded), "
+        f"{record['entities']} entities, {record['relations']} relations, "
+        f"{record['episodes']} episodes, {record['changes']} change-log entries"
+    )
+    status(f"erasure record {record['id']}")
+
+
+ERASURE_COLUMNS = (
+    ("at", "at"),
+    ("requester", "requester"),
+    ("scope", "scope"),
+    ("facts", "facts"),
+    ("entities", "entities"),
+    ("relations", "relations"),
+    ("episodes", "episodes"),
+    ("changes", "changes"),
+    ("id", "id"),
+)
+
+
+@click.command()
+@scope_options
+@json_options
+def erasures(
+    user_id: str | None, agent_id: str | None, run_id: str | None, as_json: bool, nl: bool
+) -> None:
+    """List the erasure records, newest first; with --user (etc.), only the erasures of that
+    exact scope (its hash matched): proof it was forgotten."""
+    with cli_errors(), open_memory() as memory:
+        found = memory.erasures(user_id=user_id, agent_id=agent_id, run_id=run_id)
+    if as_json:
+        emit_json(found)
+    elif nl:
+        emit_lines(found)
+    elif not found:
+        status(
+            "no erasures recorded" + (" for that scope" if user_id or agent_id or run_id else "")
+        )
+    else:
+        rows = [
+            {**e, "at": str(e.get("at", ""))[:19], "scope": "+".join(e.get("scope_fields", []))}
+            for e in found
+        ]
+        echo_table(rows, ERASURE_COLUMNS)
+
+
+def _scope_label(user_id: str | None, agent_id: str | None, run_id: str | None) -> str:
+    named = (("user", user_id), ("agent", agent_id), ("run", run_id))
+    return ", ".join(f"{kind}={value}" for kind, value in named if value)

@@ -119,8 +119,8 @@ def quickstart(user_id: str | None) -> None:
             print_results(memory.search(question, user_id=user, top_k=5)["results"])
     click.echo(f"\nExplore the graph in Neo4j Browser: {browser_url(settings)}")
     click.echo(
-        f"  log in as {settings.neo4j_user}; try: MATCH p=(:Entity {{user_id: '{user}'}})"
-        "-[]->() RETURN p"
+        f"  log in as {settings.neo4j_user} (password: `graphmem neo4j status --show-password`);"
+        f" try: MATCH p=(:Entity {{user_id: '{user}'}})-[]->() RETURN p"
     )
 
 

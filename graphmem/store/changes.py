@@ -80,18 +80,31 @@ def log_in(tx: ManagedTransaction, scope: Scope, changes: Sequence[Change]) -> N
 
 
 def lock_scope_in(
-    tx: ManagedTransaction, scope: Scope, episode_id: str, hashes: Sequence[str]
-) -> list[str]:
-    """Lock the scope for this transaction (registering it if new); the hashes another
-    writer stored meanwhile."""
+    tx: ManagedTransaction,
+    scope: Scope,
+    episode_id: str,
+    hashes: Sequence[str] = (),
+    keys: Sequence[str] = (),
+    fact_ids: Sequence[str] = (),
+) -> tuple[list[str], list[str]]:
+    """Lock the scope for this transaction (registering it if new). Returns the hashes
+    another writer stored meanwhile, and which of the entity keys and fact ids a decision
+    rests on a delete removed meanwhile."""
     params = {
         "scope_key": scope.key,
         **scope.params(),
         "episode_id": episode_id,
         "hashes": list(hashes),
+        "keys": sorted(set(keys)),
+        "fact_ids": sorted(set(fact_ids)),
     }
     record = tx.run(query("write/lock_scope"), params).single()
-    return list(record["taken"]) if record else []
+    return (list(record["taken"]), list(record["gone"])) if record else ([], [])
+
+
+def lock_scopes_in(tx: ManagedTransaction, scope_keys: Sequence[str]) -> None:
+    """Take the lock adds take (lock_scope_in) on each existing scope, in sorted order."""
+    tx.run(query("write/lock_scopes"), {"scope_keys": sorted(set(scope_keys))}).consume()
 
 
 def set_episode_status_in(
@@ -118,14 +131,18 @@ def delete_facts(
 ) -> int:
     """Delete facts (dicts with id, text, scope_key), their relations and orphaned entities.
 
-    One transaction; each deletion is logged (the log keeps the text, so history() still
-    answers for a deleted memory). Returns how many facts were deleted.
+    One transaction, serialised with the adds of the facts' scopes (their scope lock); each
+    deletion is logged (the log keeps the text, so history() still answers for a deleted
+    memory). Returns how many facts were deleted.
     """
     if not facts:
         return 0
     ids = [f["id"] for f in facts]
 
     def work(tx: ManagedTransaction) -> int:
+        # The adds' scope lock first: an add linking a new fact to an entity this delete
+        # leaves orphaned would otherwise lose it halfway (EntityNotFound).
+        lock_scopes_in(tx, [f["scope_key"] for f in facts])
         record = tx.run(query("write/delete_facts"), {"ids": ids}).single()
         entity_ids = list(record["entity_ids"]) if record else []
         if entity_ids:

@@ -18,6 +18,7 @@ from graphmem.errors import StoreError
 from graphmem.models import Message, Scope
 from graphmem.store.cypher import query
 from graphmem.store.schema import ensure_schema
+from graphmem.urls import masked_url, masked_urls_in
 
 T = TypeVar("T")
 # A scope with at most this many facts (entities) is searched by an exact scan, which costs
@@ -107,13 +108,15 @@ class GraphStore:
 
     @classmethod
     def connect(cls, settings: Settings) -> GraphStore:
-        driver = GraphDatabase.driver(
-            settings.neo4j_uri,
-            auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
-            # Reads of optional properties (valid_to, meta.*) are normal here; the server's
-            # "property does not exist" notices would only clutter every caller's stderr.
-            notifications_min_severity="OFF",
-        )
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+        with translate_errors(settings.neo4j_uri):
+            driver = GraphDatabase.driver(
+                settings.neo4j_uri,
+                auth=(settings.neo4j_user, password),
+                # Reads of optional properties (valid_to, meta.*) are normal here; the server's
+                # "property does not exist" notices would only clutter every caller's stderr.
+                notifications_min_severity="OFF",
+            )
         store = cls(driver, settings.neo4j_database)
         with translate_errors(settings.neo4j_uri):
             driver.verify_connectivity()
@@ -181,13 +184,6 @@ class GraphStore:
     def write_batch(self, batch: WriteBatch) -> None:
         """Apply a batch in one transaction; the driver retries it on transient errors."""
         self.write(lambda tx: apply_batches(tx, [batch]))
-
-    def reset_scope(self, scope: Scope) -> int:
-        """Delete every graphmem node of the scope; returns how many were deleted."""
-        # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
-        with translate_errors(), self._driver.session(database=self.database) as session:
-            record = session.run(query("admin/reset_scope"), scope.params()).single()
-        return int(record["deleted"]) if record else 0
 
     # -- plumbing -------------------------------------------------------------
 
@@ -304,13 +300,13 @@ def translate_errors(uri: str | None = None) -> Iterator[None]:
             "Neo4j refused the credentials: set GRAPHMEM_NEO4J_USER / GRAPHMEM_NEO4J_PASSWORD"
         ) from None
     except ServiceUnavailable as exc:
-        where = f" at {uri}" if uri else ""
+        where = f" at {masked_url(uri)}" if uri else ""
         raise StoreError(
-            f"Neo4j is not reachable{where} ({exc}). Start one with `graphmem neo4j start` "
-            "or set GRAPHMEM_NEO4J_URI."
+            f"Neo4j is not reachable{where} ({masked_urls_in(str(exc))}). Start one with "
+            "`graphmem neo4j start` or set GRAPHMEM_NEO4J_URI."
         ) from exc
     except (Neo4jError, DriverError) as exc:
-        raise StoreError(f"Neo4j error: {exc}") from exc
+        raise StoreError(f"Neo4j error: {masked_urls_in(str(exc))}") from exc
 
 
 def native(value: Any) -> Any:
