@@ -33,6 +33,8 @@ METHODS = (
     "entities",
     "relations",
     "export_graph",
+    "backup",
+    "restore",
 )
 
 
@@ -89,3 +91,5 @@ class AsyncMemory:
     entities = _in_thread("entities")
     relations = _in_thread("relations")
     export_graph = _in_thread("export_graph")
+    backup = _in_thread("backup")
+    restore = _in_thread("restore")

@@ -6,6 +6,7 @@ Precedence, highest first: arguments in code, environment, the config file
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ LOCAL_NEO4J_PASSWORD = "graphmem-local"
 # Calendar versions (2025.01 and later, Java 21+) work too; see graphmem/neo4j_server.py.
 DEFAULT_NEO4J_VERSION = "5.26.30"
 NEO4J_VERSION_PATTERN = r"^[0-9]{1,4}\.[0-9]{1,2}\.[0-9]{1,3}$"
+# Under the data dir: the local server `graphmem neo4j start` last started (its Bolt URI,
+# Browser URL and home), so every later command finds it on the port it was given.
+LOCAL_SERVER_FILE = "local-neo4j.json"
 
 
 def config_file_path() -> Path:
@@ -107,12 +111,50 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build Settings, turning pydantic's validation errors into a ConfigError."""
+    """Build Settings, turning pydantic's validation errors into a ConfigError.
+
+    When neither code, environment nor config file names `neo4j_uri`, the local server
+    `graphmem neo4j start` remembered (remember_local_server) is used, on whatever port it
+    was started; a URI given explicitly always wins.
+    """
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
             for err in exc.errors()
         )
         raise ConfigError(f"invalid graphmem configuration: {problems}") from None
+    if "neo4j_uri" not in settings.model_fields_set:
+        local = remembered_local_server(settings.data_dir)
+        if local is not None:
+            settings = settings.model_copy(update={"neo4j_uri": local["uri"]})
+    return settings
+
+
+def remember_local_server(data_dir: Path, uri: str, browser_url: str, home: Path) -> None:
+    """Record the local server just started, for every later command (load_settings)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    record = {"uri": uri, "browser_url": browser_url, "home": str(home)}
+    path = data_dir / LOCAL_SERVER_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def forget_local_server(data_dir: Path, home: Path) -> None:
+    """Drop the record when the server it names (by home) is stopped."""
+    local = remembered_local_server(data_dir)
+    if local is not None and Path(local["home"]) == home:
+        (data_dir / LOCAL_SERVER_FILE).unlink(missing_ok=True)
+
+
+def remembered_local_server(data_dir: Path) -> dict[str, str] | None:
+    """{uri, browser_url, home} of the remembered local server, or None."""
+    try:
+        record = json.loads((data_dir / LOCAL_SERVER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("uri"), str):
+        return None
+    return {k: str(record.get(k) or "") for k in ("uri", "browser_url", "home")}
