@@ -14,7 +14,12 @@ from typing import Any, TypeVar
 import click
 
 from graphmem import neo4j_server
-from graphmem.config import LOCAL_NEO4J_PASSWORD, load_settings
+from graphmem.config import (
+    LOCAL_NEO4J_PASSWORD,
+    forget_local_server,
+    load_settings,
+    remember_local_server,
+)
 from graphmem.errors import ConfigError, Neo4jLauncherError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -142,11 +147,13 @@ def start_command(
     java_home: Path | None,
     as_json: bool,
 ) -> None:
-    """Start the server (or find it running) and wait until Bolt answers."""
-    if version is None or java_home is None:
-        settings = load_settings()  # the config file, when neither option nor env says
-        version = version or settings.neo4j_version
-        java_home = java_home or settings.neo4j_java_home
+    """Start the server (or find it running) and wait until Bolt answers.
+
+    The server is remembered (under the data dir), so every later graphmem command that
+    is not told another GRAPHMEM_NEO4J_URI connects to it, on the port given here."""
+    settings = load_settings()  # the config file, when neither option nor env says
+    version = version or settings.neo4j_version
+    java_home = java_home or settings.neo4j_java_home
     click.echo(
         f"Starting Neo4j {version} (the first start fetches its jars with Maven)...", err=True
     )
@@ -162,6 +169,7 @@ def start_command(
         version=version,
         java_home=java_home,
     )
+    remember_local_server(settings.data_dir, info.uri, info.browser_url, info.home)
     if as_json:
         click.echo(json.dumps(info.to_dict(), indent=2))
         return
@@ -191,6 +199,7 @@ def start_command(
 @_launcher_errors
 def stop_command(home: Path | None, timeout_s: float) -> None:
     """Stop the server started for --home."""
+    forget_local_server(load_settings().data_dir, neo4j_server.status(home).home)
     if neo4j_server.stop(home, timeout_s=timeout_s):
         click.echo("Neo4j stopped.", err=True)
     else:

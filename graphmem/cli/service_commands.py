@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
 
 import click
 import httpx
 
-from graphmem.cli.common import cli_errors, emit_json, open_memory, status
-from graphmem.cli.memory_commands import browser_url
-from graphmem.config import Settings, load_settings
+from graphmem.cli.common import (
+    Check,
+    browser_url,
+    check_llm,
+    cli_errors,
+    emit_json,
+    open_memory,
+    status,
+)
+from graphmem.config import (
+    LOCAL_NEO4J_PASSWORD,
+    Settings,
+    config_file_path,
+    load_settings,
+)
 from graphmem.embed import Embedder, get_embedder
 from graphmem.errors import GraphMemError
 from graphmem.resources import resource_dir
@@ -23,13 +35,6 @@ from graphmem.store.neo4j import GraphStore
 Outcome = Literal["ok", "warn", "fail"]
 INDEXES_NEEDED = ("graphmem_fact_embedding", "graphmem_entity_embedding", "graphmem_text")
 HTTP_TIMEOUT_S = 5.0
-
-
-@dataclass
-class Check:
-    name: str
-    outcome: Outcome
-    detail: str
 
 
 # -- doctor -------------------------------------------------------------------
@@ -113,43 +118,6 @@ def check_indexes(store: GraphStore, dimension: int | None) -> Check:
     return Check("indexes", outcome, "; ".join(parts))  # type: ignore[arg-type]
 
 
-def check_llm(settings: Settings) -> Check:
-    """Reach the LLM server and look for the configured model in its model list."""
-    provider, model = settings.llm_provider, settings.llm_model
-    headers: dict[str, str] = {}
-    if provider == "ollama":
-        from graphmem.llm.ollama import ollama_host
-
-        host = ollama_host(settings.llm_base_url).rstrip("/")
-        url, where = f"{host}/api/tags", f"Ollama at {host}"
-        fix = f"`ollama pull {model}`"
-        start = "start it with `ollama serve`"
-    elif provider == "openai":
-        base = settings.llm_base_url or os.environ.get("OPENAI_BASE_URL")
-        base = (base or "https://api.openai.com/v1").rstrip("/")
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-        key = key or os.environ.get("OPENAI_API_KEY")
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        url, where = f"{base}/models", f"OpenAI-compatible server at {base}"
-        fix = "load the model on the server or set GRAPHMEM_LLM_MODEL"
-        start = "start the server"
-    else:
-        return Check("llm", "warn", f"provider {provider!r} has no reachability check")
-    try:
-        answer = httpx.get(url, headers=headers, timeout=HTTP_TIMEOUT_S)
-        answer.raise_for_status()
-        listed = answer.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        return Check(
-            "llm", "fail", f"cannot use {where} ({exc}): {start} or set GRAPHMEM_LLM_BASE_URL"
-        )
-    entries = listed.get("models" if provider == "ollama" else "data", [])
-    names = {m.get(k) for m in entries for k in ("name", "model", "id")}
-    if model in names or f"{model}:latest" in names:
-        return Check("llm", "ok", f"{where}, model {model} present")
-    return Check("llm", "fail", f"{where} answers but has no model {model}: {fix}")
-
-
 # -- serve / mcp ----------------------------------------------------------------
 
 
@@ -231,21 +199,27 @@ def mcp(transport: str, host: str, port: int, user_id: str | None, agent_id: str
 
 
 @click.command()
+@click.option("--user", "user_id", envvar="GRAPHMEM_USER_ID", help="Whose graph to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def browser(as_json: bool) -> None:
-    """Print Neo4j Browser's URL and how to load graphmem's style and saved queries."""
+def browser(user_id: str | None, as_json: bool) -> None:
+    """Print Neo4j Browser's URL, how to log in, a query showing a user's current graph, and
+    how to load graphmem's style and saved queries."""
     with cli_errors():
         settings = load_settings()
     folder = resource_dir("cypher") / "browser"
     style = folder / "graphmem.grass"
     queries = sorted(folder.glob("*.cypher"))
     url = browser_url(settings)
+    user = user_id or "alice"
+    graph_query = _statement(folder / "user_graph.cypher")
     if as_json:
         emit_json(
             {
                 "url": url,
                 "connect_url": settings.neo4j_uri,
                 "user": settings.neo4j_user,
+                "password": password_source(settings),
+                "current_graph": {"params": {"user_id": user}, "query": graph_query},
                 "style": str(style),
                 "queries": [str(q) for q in queries],
             }
@@ -253,7 +227,11 @@ def browser(as_json: bool) -> None:
         return
     click.echo(f"Neo4j Browser: {url}")
     click.echo(f"  connect to {settings.neo4j_uri} as {settings.neo4j_user}")
-    click.echo(f"\nstyle (captions and colours by entity type): {style}")
+    click.echo(f"  password: {password_source(settings)}")
+    click.echo(f"\n{user}'s current graph (relations that hold now; retired ones are WAS):")
+    click.echo(f"  :param user_id => '{user}'")
+    click.echo(f"  {graph_query}")
+    click.echo(f"\nstyle (captions and colours by entity type, WAS pale): {style}")
     click.echo("  drag the file onto the Browser window and choose to use it as the style,")
     click.echo("  or run  :style <the file's text>  in the editor (Browser's own GraSS command)")
     click.echo(f"\nsaved queries ({len(queries)}), in {folder}:")
@@ -261,6 +239,28 @@ def browser(as_json: bool) -> None:
         click.echo(f"  {path.name:<28} {_first_comment(path)}")
     click.echo("  drag them onto the Browser window to import them into Favorites (the star)")
     click.echo("  set their parameters first:  :param user_id => 'alice'  :param name => 'Alice'")
+
+
+def password_source(settings: Settings) -> str:
+    """Where the Neo4j password comes from (never the password itself, unless it is the
+    local default that graphmem's own servers are started with)."""
+    if os.environ.get("GRAPHMEM_NEO4J_PASSWORD"):
+        return "the GRAPHMEM_NEO4J_PASSWORD environment variable"
+    path = config_file_path()
+    if path.is_file() and "neo4j_password" in path.read_text(encoding="utf-8"):
+        return f"neo4j_password in {path}"
+    if settings.neo4j_password.get_secret_value() == LOCAL_NEO4J_PASSWORD:
+        return (
+            f"{LOCAL_NEO4J_PASSWORD} (the default `graphmem neo4j start` and "
+            "docker/compose.yml give a local server)"
+        )
+    return "the one passed to Memory(neo4j_password=...)"
+
+
+def _statement(path: Path) -> str:
+    """A saved query on one line, without its comments."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return " ".join(line.strip() for line in lines if not line.lstrip().startswith("//"))
 
 
 def _first_comment(path: Path) -> str:
