@@ -173,9 +173,9 @@ def check_read(
     assert {r["id"] for r in found["results"]} <= expected
     visible_texts = {s.text for s in visible}
     assert all(r["memory"] in visible_texts for r in found["results"])
-    names = {e["name"] for e in memory.entities(**read, limit=1000)}
+    names = {e["name"] for e in memory.entities(**read, limit=1000)["results"]}
     assert names <= {"Alice"} | {s.entity for s in visible}
-    relations = memory.relations(**read, limit=1000)
+    relations = memory.relations(**read, limit=1000)["results"]
     assert {r["target"] for r in relations} <= {s.entity for s in visible}
     exported = memory.export_graph(**read)
     assert {n["text"] for n in exported["nodes"] if n.get("text")} <= visible_texts
