@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from graphmem.memory import Memory
+from tests.cli_runner import cli_env, run
 from tests.fact_llm import FactsLLM
 from tests.fixtures.conversations.responder import memory_on_scripted_llm
 from tests.scripted_llm import ScriptedLLMServer
-from tests.test_timelines import BOB_MUNICH, HOMES, MOVE, cli_env, run
+from tests.test_timelines import BOB_MUNICH, HOMES, MOVE
 
 SCOPE_PROPERTIES = {"id", "user_id", "agent_id", "run_id"}
 ID_PROPERTIES = {"superseded_by", "target_id", "episode_id", "fact_id"}

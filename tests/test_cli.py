@@ -9,12 +9,11 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from click.testing import CliRunner, Result
 
-from graphmem.cli import cli
 from graphmem.config import Settings
 from graphmem.memory import Memory
 from graphmem.resources import resource_dir
+from tests.cli_runner import cli_env, run
 
 SAMPLE = json.loads((resource_dir("data") / "sample_conversation.json").read_text())
 
@@ -22,19 +21,7 @@ SAMPLE = json.loads((resource_dir("data") / "sample_conversation.json").read_tex
 @pytest.fixture
 def env(settings: Settings, tmp_path: Path) -> dict[str, str]:
     """The test Neo4j and model for commands that build their own Memory from env."""
-    return {
-        "GRAPHMEM_CONFIG": str(tmp_path / "absent.toml"),
-        "GRAPHMEM_NEO4J_URI": settings.neo4j_uri,
-        "GRAPHMEM_NEO4J_USER": settings.neo4j_user,
-        "GRAPHMEM_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
-        "GRAPHMEM_EMBEDDER_PATH": str(settings.embedder_path),
-        "GRAPHMEM_DATA_DIR": str(settings.data_dir),
-        "GRAPHMEM_USER_ID": "",
-    }
-
-
-def run(env: dict[str, str], *args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
+    return cli_env(settings, tmp_path)
 
 
 @pytest.fixture

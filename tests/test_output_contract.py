@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from graphmem.errors import InputError
 from graphmem.memory import Memory
 from graphmem.server.rest import create_app
+from tests.cli_runner import cli_env, run
 from tests.neo4j_session import Neo4jTarget
-from tests.test_timelines import cli_env, run
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 TIME_KEYS = {"valid_from", "valid_to", "created_at", "updated_at", "invalidated_at", "at"}

@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
-from graphmem.cli import cli
 from graphmem.config import Settings
 from graphmem.memory import Memory
 from graphmem.resources import resource_dir
 from graphmem.server.rest import create_app
+from tests.cli_runner import cli_env, run
 from tests.fact_llm import Fact, FactsLLM
 from tests.fixtures.conversations.responder import memory_on_scripted_llm
 from tests.scripted_llm import ScriptedLLMServer
@@ -323,22 +322,3 @@ def test_browser_command_says_how_to_log_in_and_what_to_run(
     assert "password: the GRAPHMEM_NEO4J_PASSWORD environment variable" in shown.stdout
     assert ":param user_id => 'alice'" in shown.stdout
     assert "MATCH (e:Entity {user_id: $user_id})" in shown.stdout
-
-
-# ---- helpers ---------------------------------------------------------------------------
-
-
-def cli_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
-    return {
-        "GRAPHMEM_CONFIG": str(tmp_path / "absent.toml"),
-        "GRAPHMEM_NEO4J_URI": settings.neo4j_uri,
-        "GRAPHMEM_NEO4J_USER": settings.neo4j_user,
-        "GRAPHMEM_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
-        "GRAPHMEM_EMBEDDER_PATH": str(settings.embedder_path),
-        "GRAPHMEM_DATA_DIR": str(tmp_path / "data"),
-        "GRAPHMEM_USER_ID": "",
-    }
-
-
-def run(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
