@@ -41,7 +41,7 @@ from graphmem.resolve import (
     decide_fact,
     resolve,
 )
-from graphmem.shapes import aware
+from graphmem.shapes import aware, utc
 from graphmem.store import candidates as store_candidates
 from graphmem.store import changes
 from graphmem.store.neo4j import (
@@ -92,9 +92,13 @@ class WriteContext:
         return self_key_of(name, self.self_aliases)
 
     def span(self, draft: Draft) -> Span:
-        """The draft's times: valid from its own date, else from when it was said."""
+        """The draft's times: valid from its own date, else from when it was said; but a
+        fact that had already ended when it was said ("until 2020") has no known start."""
         observed = draft.observed_at or self.at
-        return Span(draft.valid_from or observed, draft.valid_to, observed)
+        start = draft.valid_from
+        if start is None and (draft.valid_to is None or utc(draft.valid_to) >= utc(observed)):
+            start = observed
+        return Span(start, draft.valid_to, observed)
 
 
 @dataclass

@@ -74,9 +74,11 @@ def _state(row: Mapping[str, Any]) -> str:
 
 
 def _start(event: Mapping[str, Any]) -> tuple[datetime, datetime]:
-    """Valid-time order: valid_from (else when it was recorded), then record time."""
+    """Valid-time order: valid_from; else valid_to (a fact whose start is unknown held
+    before its end); else when it was recorded. Ties by record time."""
     recorded = utc(_parsed(event.get("created_at"))) or _EPOCH
-    return (utc(_parsed(event.get("valid_from"))) or recorded, recorded)
+    start = _parsed(event.get("valid_from")) or _parsed(event.get("valid_to"))
+    return (utc(start) or recorded, recorded)
 
 
 def _parsed(value: str | None) -> datetime | None:

@@ -5,7 +5,9 @@ when a fact was true in the world; and record time, created_at / invalidated_at,
 graphmem learned it or retired it. A third moment ties them together: observed_at, when the
 message that stated the fact was written (the add's `timestamp`, a message's own
 `timestamp`, else the moment of the add). A fact's valid_from is the date the extraction
-or the caller gave it, else its observed_at; never the ingest clock when a time was given.
+or the caller gave it, else its observed_at (unless the fact had already ended by then:
+"I lived in Berlin until 2020" has no known start); never the ingest clock when a time was
+given.
 
 When a new fact contradicts (or refines) a stored one, the one that speaks of the later
 moment is current, not the one that arrived last. A fact "speaks of" the later of its

@@ -294,4 +294,4 @@ def test_rest_keys_stay_inside_their_scopes(
             client.get(f"/v1/memories/{target.id}/history", headers=headers),
         ):
             assert answer.status_code == 404, answer.text
-    assert all(r["name"] for r in client.get("/v1/entities", headers=headers).json())
+    assert all(r["name"] for r in client.get("/v1/entities", headers=headers).json()["results"])

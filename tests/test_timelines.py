@@ -157,6 +157,15 @@ def test_facts_are_valid_from_when_they_were_said(memory: Memory, user_id: str) 
     item = memory.get(later["results"][0]["id"])
     assert item is not None and item["valid_from"] == "2022-01-31T00:00:00Z"
     assert item["created_at"] > "2025"  # recorded now; valid since the message's time
+    # Over before it was said: its start is unknown, not "now" (an end before a start).
+    ended = memory.add_facts(
+        [{"text": "Dana lived in Liege.", "valid_to": "2020-01-01"}], user_id=user_id
+    )
+    old = memory.get(ended["results"][0]["id"])
+    assert old is not None and (old["valid_from"], old["valid_to"]) == (
+        None,
+        "2020-01-01T00:00:00Z",
+    )
 
 
 # ---- 2. the user's own entity -----------------------------------------------------------
