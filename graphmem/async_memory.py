@@ -35,6 +35,8 @@ METHODS = (
     "entities",
     "relations",
     "export_graph",
+    "backup",
+    "restore",
 )
 
 
@@ -93,3 +95,5 @@ class AsyncMemory:
     entities = _in_thread("entities")
     relations = _in_thread("relations")
     export_graph = _in_thread("export_graph")
+    backup = _in_thread("backup")
+    restore = _in_thread("restore")

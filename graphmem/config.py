@@ -6,6 +6,7 @@ Precedence, highest first: arguments in code, environment, the config file
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -52,6 +53,9 @@ MEM0_NAMES = {
 NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 # Settings that hold URLs: shown with their credentials masked.
 URL_SETTINGS = frozenset({"neo4j_uri", "llm_base_url", "embedder_base_url"})
+# Under the data dir: the local server `graphmem neo4j start` last started (its Bolt URI,
+# Browser URL and home), so every later command finds it on the port it was given.
+LOCAL_SERVER_FILE = "local-neo4j.json"
 
 
 def config_file_path() -> Path:
@@ -125,6 +129,7 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default_factory=default_data_dir)
     _password_origin: str = PrivateAttr(default="configured")
+    _password_home: Path | None = PrivateAttr(default=None)
 
     @field_validator("neo4j_uri")
     @classmethod
@@ -150,13 +155,24 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _local_password(self) -> Settings:
-        """No password configured: the one the local server's home stores, else the old
+    def _local_server(self) -> Settings:
+        """What the configuration leaves unsaid about a local server, decided together so the
+        URI and the password name one server. No neo4j_uri: the server `graphmem neo4j
+        start` remembered (remember_local_server), on whatever port it was given. No
+        password: the one stored in the home of the local server the URI names (the
+        remembered server's home when the URI is its, else local_neo4j_home), else the old
         default (an install from before random passwords)."""
+        remembered = remembered_local_server(self.data_dir.expanduser())
+        if remembered is not None and "neo4j_uri" not in self.model_fields_set:
+            self.neo4j_uri = remembered["uri"]
         if self.neo4j_password is None:
-            password, stored = local_neo4j_password(self.local_neo4j_home)
+            home = self.local_neo4j_home
+            if remembered and remembered["home"] and remembered["uri"] == self.neo4j_uri:
+                home = Path(remembered["home"])
+            password, stored = local_neo4j_password(home)
             self.neo4j_password = SecretStr(password)
             self._password_origin = "stored" if stored else "legacy"
+            self._password_home = home
         return self
 
     @property
@@ -169,6 +185,11 @@ class Settings(BaseSettings):
         """Where the Neo4j password came from: "configured" (code, env, config file),
         "stored" (the local server's password file) or "legacy" (the old default)."""
         return self._password_origin
+
+    @property
+    def neo4j_password_home(self) -> Path | None:
+        """The local server home the password was read from (None when configured)."""
+        return self._password_home
 
     # Shaping what is remembered (graphmem/shaping.py); checked when a Memory starts.
     extraction_instructions: str | None = Field(
@@ -259,7 +280,12 @@ class _Mem0Names(PydanticBaseSettingsSource):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build Settings, turning pydantic's validation errors into a ConfigError."""
+    """Build Settings, turning pydantic's validation errors into a ConfigError.
+
+    When neither code, environment nor config file names `neo4j_uri`, the local server
+    `graphmem neo4j start` remembered (remember_local_server) is used, on whatever port it
+    was started, with the password its home stores; a URI given explicitly always wins.
+    """
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -268,3 +294,31 @@ def load_settings(**overrides: Any) -> Settings:
             for err in exc.errors()
         )
         raise ConfigError(f"invalid graphmem configuration: {problems}") from None
+
+
+def remember_local_server(data_dir: Path, uri: str, browser_url: str, home: Path) -> None:
+    """Record the local server just started, for every later command (load_settings)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    record = {"uri": uri, "browser_url": browser_url, "home": str(home)}
+    path = data_dir / LOCAL_SERVER_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def forget_local_server(data_dir: Path, home: Path) -> None:
+    """Drop the record when the server it names (by home) is stopped."""
+    local = remembered_local_server(data_dir)
+    if local is not None and Path(local["home"]) == home:
+        (data_dir / LOCAL_SERVER_FILE).unlink(missing_ok=True)
+
+
+def remembered_local_server(data_dir: Path) -> dict[str, str] | None:
+    """{uri, browser_url, home} of the remembered local server, or None."""
+    try:
+        record = json.loads((data_dir / LOCAL_SERVER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("uri"), str):
+        return None
+    return {k: str(record.get(k) or "") for k in ("uri", "browser_url", "home")}

@@ -261,9 +261,15 @@ def extraction_messages(
     prompt: Prompt, messages: Sequence[Message], message_time: datetime
 ) -> list[ChatMessage]:
     system = prompt.render(self_name=SELF_NAME, message_time=message_time.isoformat())
-    transcript = "\n".join(f"{m.name or m.role}: {m.content}" for m in messages)
+    transcript = "\n".join(_line(m) for m in messages)
     user = f"Conversation (message time {message_time.isoformat()}):\n\n{transcript}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def _line(message: Message) -> str:
+    """One message of the transcript; its own time first when it has one."""
+    when = f"[{message.timestamp.isoformat()}] " if message.timestamp else ""
+    return f"{when}{message.name or message.role}: {message.content}"
 
 
 def repair_messages(answer: str, error: ExtractionError) -> list[ChatMessage]:

@@ -6,8 +6,9 @@ says which argument, never a TypeError or AttributeError from deep inside.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -33,6 +34,45 @@ def scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> Scop
         return Scope(user_id=user_id, agent_id=agent_id, run_id=run_id)
     except ValidationError as exc:
         raise InputError(f"invalid scope: {_first_error(exc)}") from None
+
+
+def moment(value: Any, name: str) -> datetime | None:
+    """A point in time as callers give it: a datetime, a date (its midnight), ISO 8601 text
+    ("2023-12-01", "2023-12-01T09:30:00Z") or Unix seconds (mem0's timestamp), as an aware
+    datetime (naive ones are UTC) within years 1-9999 once in UTC. None stays None; anything
+    else is an InputError."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        try:
+            parsed = datetime.fromtimestamp(value, timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise InputError(f"{name} {value!r} is out of range") from None
+    elif isinstance(value, str) and value.strip():
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InputError(f"{name} {value!r} is not an ISO 8601 date or time") from None
+    else:
+        raise InputError(f"{name} must be a datetime, a date or ISO 8601 text, not {_kind(value)}")
+    try:
+        representable_time(parsed)
+    except ValueError as exc:
+        raise InputError(f"{name}: {exc}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def fraction(value: Any, name: str) -> float | None:
+    """A number between 0 and 1 (a score threshold), or None; else an InputError."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise InputError(f"{name} must be a number between 0 and 1, not {value!r}")
+    return float(value)
 
 
 def facts(values: Sequence[str | Mapping[str, Any] | FactInput]) -> list[FactInput]:
@@ -66,18 +106,6 @@ def number(value: Any, name: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise InputError(f"{name} must be between {low} and {high}")
     return value
-
-
-def moment(value: Any, name: str) -> datetime | None:
-    """An optional point in time: a datetime within years 1-9999 once in UTC."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise InputError(f"{name} must be a datetime, not {_kind(value)}")
-    try:
-        return representable_time(value)
-    except ValueError as exc:
-        raise InputError(f"{name}: {exc}") from None
 
 
 def _message(item: Any, index: int) -> Message:

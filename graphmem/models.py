@@ -15,6 +15,12 @@ MAX_MESSAGES = 200
 MAX_SCOPE_ID_CHARS = 256
 Role = Literal["system", "user", "assistant", "tool"]
 FactStatus = Literal["active", "superseded", "deleted"]
+# The key of a scope's own entity (the user: "I", "me", the speaker), whatever it is called.
+SELF_KEY = "__self__"
+# What models and people write for the speaker; each names the scope's one self entity.
+SELF_ALIASES = frozenset(
+    {"user", "the user", "i", "me", "my", "myself", "speaker", "the speaker", "self", SELF_KEY}
+)
 
 
 def utf8_text(value: str) -> str:
@@ -55,6 +61,9 @@ class Message(Strict):
     role: Role
     content: Text = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     name: Text | None = Field(default=None, max_length=200)
+    # When the message was written: relative dates in it resolve against this, and facts
+    # from it are valid from then unless they say otherwise.
+    timestamp: When | None = None
 
     @field_validator("content")
     @classmethod
@@ -104,6 +113,20 @@ def entity_key(name: str) -> str:
     Cached: a bulk add normalises the same few names dozens of times per fact."""
     folded = unicodedata.normalize("NFKC", name).casefold()
     return re.sub(r"\s+", " ", folded).strip()
+
+
+def self_key_of(name: str, aliases: frozenset[str] = frozenset()) -> str:
+    """The key a name denotes: SELF_KEY for the speaker's words ("I", "me", "User") and for
+    the scope's own aliases (its user_id, the user's name), else the name's entity_key."""
+    key = entity_key(name)
+    return SELF_KEY if key in SELF_ALIASES or key in aliases else key
+
+
+def key_in_scope(name: str, scope: Scope) -> str:
+    """The key a name denotes in a scope: its user_id, too, names the scope's self entity
+    (the self's stored aliases, like the user's name, are matched by the reads)."""
+    own = frozenset({entity_key(scope.user_id)}) if scope.user_id else frozenset()
+    return self_key_of(name, own)
 
 
 class EntityRef(Strict):

@@ -110,6 +110,7 @@ class Request:
     include_superseded: bool = False
     context_tokens: int = context.DEFAULT_BUDGET
     mode: Mode = "blended"
+    threshold: float | None = None  # results scoring below it are dropped (after ranking)
 
 
 @dataclass
@@ -170,6 +171,8 @@ class Recaller:
         self, request: Request, embedding: list[float], window: Window, where: Predicate
     ) -> dict[str, Any]:
         ranked, rows = self._rank(request, embedding, window, where)
+        if request.threshold is not None:
+            ranked = [c for c in ranked if c.score >= request.threshold]
         results = [_result(rows[c.id], c) for c in ranked]
         relations = [relation(r) for c in ranked for r in rows[c.id]["relations"]]
         return {

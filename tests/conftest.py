@@ -12,6 +12,7 @@ import pytest
 from graphmem.config import Settings
 from graphmem.embed.local import LocalEmbedder
 from graphmem.memory import Memory
+from tests.cli_runner import cli_env
 
 pytest_plugins = ["tests.neo4j_session", "tests.scripted_llm"]
 
@@ -47,15 +48,9 @@ def settings(neo4j_server, model_path: Path, tmp_path_factory) -> Settings:  # t
 @pytest.fixture
 def graphmem_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
     """The GRAPHMEM_* environment a user would set for the test Neo4j and model (no config
-    file): for commands and scripts that build their own Memory."""
-    return {
-        "GRAPHMEM_CONFIG": str(tmp_path / "absent.toml"),
-        "GRAPHMEM_NEO4J_URI": settings.neo4j_uri,
-        "GRAPHMEM_NEO4J_USER": settings.neo4j_user,
-        "GRAPHMEM_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
-        "GRAPHMEM_EMBEDDER_PATH": str(settings.embedder_path),
-        "GRAPHMEM_DATA_DIR": str(settings.data_dir),
-    }
+    file, a data dir of the test's own): for commands and scripts that build their own
+    Memory."""
+    return cli_env(settings, tmp_path)
 
 
 @pytest.fixture(scope="session")

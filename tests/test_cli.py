@@ -9,11 +9,10 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from click.testing import CliRunner, Result
 
-from graphmem.cli import cli
 from graphmem.memory import Memory
 from graphmem.resources import resource_dir
+from tests.cli_runner import run
 
 SAMPLE = json.loads((resource_dir("data") / "sample_conversation.json").read_text())
 
@@ -21,11 +20,7 @@ SAMPLE = json.loads((resource_dir("data") / "sample_conversation.json").read_tex
 @pytest.fixture
 def env(graphmem_env: dict[str, str]) -> dict[str, str]:
     """The test Neo4j and model for commands that build their own Memory from env."""
-    return {**graphmem_env, "GRAPHMEM_USER_ID": ""}
-
-
-def run(env: dict[str, str], *args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
+    return graphmem_env
 
 
 @pytest.fixture
@@ -50,7 +45,9 @@ def test_add_from_file_then_list_get_update_delete(
     got = json.loads(run(env, "get", memory_id, "--user", user_id, "--json").stdout)
     assert got["memory"] == "Dana keeps bees on her balcony in Ghent."
 
-    updated = run(env, "update", memory_id, "Dana keeps bees in Ghent.", "--user", user_id)
+    updated = run(
+        env, "update", memory_id, "Dana keeps bees in Ghent.", "--user", user_id, "--no-infer"
+    )
     assert updated.exit_code == 0 and "UPDATE" in updated.stdout, updated.output
 
     lines = run(env, "list", "--user", user_id, "--nl").stdout.splitlines()
@@ -64,7 +61,8 @@ def test_add_from_file_then_list_get_update_delete(
 
 
 def test_other_scope_cannot_see_or_delete(env: dict[str, str], sample_user: str) -> None:
-    some_id = json.loads(run(env, "list", "--user", sample_user, "--json").stdout)[0]["id"]
+    listed = json.loads(run(env, "list", "--user", sample_user, "--json").stdout)
+    some_id = listed["results"][0]["id"]
     assert run(env, "get", some_id, "--user", "someone-else").exit_code == 3
     assert run(env, "delete", some_id, "--user", "someone-else").exit_code == 3
     own = run(env, "get", some_id, "--user", sample_user)
@@ -94,7 +92,7 @@ def test_history_json_and_unknown_entity(env: dict[str, str], sample_user: str) 
 def test_entities_and_relations(env: dict[str, str], sample_user: str) -> None:
     people = json.loads(
         run(env, "entities", "--user", sample_user, "--type", "Person", "--json").stdout
-    )
+    )["results"]
     assert {"Alice", "Carol", "Bob"} <= {p["name"] for p in people}
     assert all(p["type"] == "Person" for p in people)
     table = run(env, "entities", "--user", sample_user).stdout
@@ -102,7 +100,7 @@ def test_entities_and_relations(env: dict[str, str], sample_user: str) -> None:
 
     around_carol = json.loads(
         run(env, "relations", "--user", sample_user, "--entity", "Carol", "--json").stdout
-    )
+    )["results"]
     triples = {(r["source"], r["relation"], r["target"]) for r in around_carol}
     assert ("Alice", "SISTER_OF", "Carol") in triples
     assert all("Carol" in (r["source"], r["target"]) for r in around_carol)
@@ -137,7 +135,7 @@ def test_import_jsonl_with_a_bad_line(env: dict[str, str], user_id: str, tmp_pat
     assert summary == {"lines": 4, "imported": 3, "failed": 1, "memories": 3, "not_attempted": 0}
     assert "line 3: not JSON" in result.stderr
     listed = json.loads(run(env, "list", "--user", user_id, "--json").stdout)
-    assert len(listed) == 3
+    assert len(listed["results"]) == 3
 
 
 # Issue 13, F4: lines that used to abort the run with a traceback (or, for user_id 0, were
@@ -203,8 +201,8 @@ def test_export_json_and_graphml(env: dict[str, str], sample_user: str, tmp_path
 
 def test_errors_are_one_line_with_exit_codes(env: dict[str, str]) -> None:
     no_scope = run(env, "list")
-    assert no_scope.exit_code == 1
-    assert no_scope.output.startswith("Error: invalid scope")
+    assert no_scope.exit_code == 2  # a usage error: no scope given
+    assert "Error: invalid scope" in no_scope.output
     assert "Traceback" not in no_scope.output
     bad_filter = run(env, "list", "--user", "u", "--filter", "{nope")
     assert bad_filter.exit_code == 2  # a usage error
@@ -248,7 +246,7 @@ def test_no_command_prints_a_secret_from_a_url(env: dict[str, str]) -> None:
 
     secret_uri = {**env, "GRAPHMEM_NEO4J_URI": "bolt://neo4j:s3cret@127.0.0.1:7687"}
     for command in (["doctor"], ["list", "--user", "u"], ["config", "show"]):
-        result = CliRunner().invoke(cli, command, env=secret_uri)
+        result = run(secret_uri, *command)
         assert result.exit_code == 1, (command, result.output)
         assert "s3cret" not in result.output and "Traceback" not in result.output
         assert "carries credentials" in result.output

@@ -8,6 +8,7 @@ erasure record itself holds none of them either.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from graphmem.memory import Memory
 from graphmem.server.auth import KeyRing
 from graphmem.server.rest import create_app
 from tests import invariants
+from tests.cli_runner import cli_env
 from tests.fixtures.conversations.responder import memory_on_scripted_llm
 from tests.scripted_llm import ScriptedLLMServer
 
@@ -42,12 +44,26 @@ def extraction(text: str, subject: str, relation: str, target: str) -> dict[str,
 def subject(
     memory: Memory, scripted_llm: ScriptedLLMServer, user_id: str
 ) -> Iterator[dict[str, Any]]:
-    """A user with every kind of trace: LLM adds with superseded history, relations, three
-    scopes (the user's own, an agent's, a run's), an edit and a delete in the change log,
-    metadata. Every name and text carries a marker no other test uses."""
+    """A user with every kind of trace: LLM adds with superseded history (its relation
+    retired to WAS), the user's own entity under the name they gave, relations, four scopes
+    (the user's own, an agent's, a run's, a restored copy of that run), an edit (with its
+    own episode) and a delete in the change log, metadata. Every name and text carries a
+    marker no other test uses."""
     tag = uuid.uuid4().hex[:8]
     person, old_city, new_city = f"Quillon{tag}", f"Berlinq{tag}", f"Amsterq{tag}"
+    speaker = f"quill{tag}"  # lower case: the self entity keeps it as a key among its aliases
     mem = memory_on_scripted_llm(memory, scripted_llm)
+    mate = {
+        "facts": [{"id": 1, "text": "User drinks yerba mate", "entities": ["User", "Yerba"]}],
+        "entities": [{"name": "User", "type": "Person"}, {"name": "Yerba", "type": "Drink"}],
+        "relations": [{"source": "User", "type": "DRINKS", "target": "Yerba", "fact": 1}],
+    }
+    scripted_llm.script([json.dumps(mate)])
+    mem.add(
+        [{"role": "user", "name": speaker, "content": "I drink yerba mate."}],
+        user_id=user_id,
+        timestamp="2024-03-01",
+    )
     scripted_llm.script(
         [json.dumps(extraction(f"{person} lives in {old_city}", person, "LIVES_IN", old_city))]
     )
@@ -72,13 +88,18 @@ def subject(
     edited = memory.add_facts(
         [f"{person} likes tea {tag}."], user_id=user_id, agent_id=f"bot-{tag}"
     )
-    memory.update(edited["results"][0]["id"], f"{person} likes oolong {tag}.", user_id=user_id)
+    memory.update(
+        edited["results"][0]["id"], f"{person} likes oolong {tag}.", user_id=user_id, infer=False
+    )
     dropped = memory.add_facts([f"{person} once lived in Oslo {tag}."], user_id=user_id)
     memory.delete(dropped["results"][0]["id"], user_id=user_id)
+    copied = memory.export_graph(user_id=user_id, run_id=f"run-{tag}")
+    memory.restore(copied, user_id=user_id, run_id=f"copy-{tag}")
     other = f"bystander-{uuid.uuid4().hex[:12]}"
     memory.add_facts([f"Bystander fact {tag}."], user_id=other)
     driver, db = memory.store.driver, memory.store.database
     needles = {user_id, person, old_city, new_city, f"Carola{tag}", f"run-{tag}", f"bot-{tag}"}
+    needles |= {speaker, f"copy-{tag}"}
     needles |= {f"lives in {old_city}", "likes tea", "likes oolong", "once lived in Oslo"}
     needles |= _ids_of(driver, db, user_id)
     yield {
@@ -134,9 +155,16 @@ def test_forget_leaves_nothing_of_the_user_and_a_record_without_any_of_it(
 ) -> None:
     driver, db = memory.store.driver, memory.store.database
     user, needles, before = subject["user_id"], subject["needles"], subject["before"]
-    # 5 facts added, 1 deleted (its DELETE logged), 1 edited, 1 superseded
-    assert before["facts"] == 4 and before["episodes"] == 5 and subject["changes"] >= 7
+    # 6 facts added, 1 deleted (its DELETE logged), 1 edited (an episode of its own), 1
+    # superseded (its relation retired to WAS), 1 restored into a copy of its run
+    assert before["facts"] == 6 and before["episodes"] == 8 and subject["changes"] >= 8
     assert len(traces(driver, db, needles)) > 20  # the scan sees what it looks for
+    for added_by_histories in (n for n in needles if n.startswith(("quill", "copy-"))):
+        assert traces(driver, db, {added_by_histories}), added_by_histories
+    retired = driver.execute_query(
+        "MATCH (a:Entity {user_id: $u})-[r:WAS]->() RETURN count(r) AS n", u=user, database_=db
+    ).records[0]["n"]
+    assert retired == 1
 
     record = memory.forget(user_id=user, requester="ticket-4711")
 
@@ -149,12 +177,13 @@ def test_forget_leaves_nothing_of_the_user_and_a_record_without_any_of_it(
     assert (record["entities"], record["episodes"]) == (before["entities"], before["episodes"])
     assert (record["relations"], record["changes"]) == (before["relations"], subject["changes"])
     assert _changes_of(driver, db, user) == 0
-    assert record["scopes"] == 3 and record["scope_fields"] == ["user_id"]
-    assert record["requester"] == "ticket-4711" and record["at"] is not None
+    assert record["scopes"] == 4 and record["scope_fields"] == ["user_id"]
+    assert record["requester"] == "ticket-4711"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", record["at"])
     assert not [n for n in needles if n in json.dumps(record, default=str)]
-    assert [e["id"] for e in memory.erasures(user_id=user)] == [record["id"]]
-    assert memory.erasures(user_id=subject["other"]) == []
-    assert record["id"] in {e["id"] for e in memory.erasures()}
+    assert [e["id"] for e in memory.erasures(user_id=user)["results"]] == [record["id"]]
+    assert memory.erasures(user_id=subject["other"]) == {"results": []}
+    assert record["id"] in {e["id"] for e in memory.erasures()["results"]}
 
 
 def test_forget_over_rest_is_for_admin_keys(
@@ -173,20 +202,14 @@ def test_forget_over_rest_is_for_admin_keys(
     assert erased.json()["requester"] == "api:key#1"
     assert erased.json()["facts"] == subject["before"]["facts"]
     listed = client.get("/v1/erasures", params={"user_id": user}, headers=admin)
-    assert [e["id"] for e in listed.json()] == [erased.json()["id"]]
+    assert [e["id"] for e in listed.json()["results"]] == [erased.json()["id"]]
     assert traces(memory.store.driver, memory.store.database, subject["needles"]) == []
 
 
 def test_forget_and_erasures_on_the_command_line(
     memory: Memory, subject: dict[str, Any], settings: Settings, tmp_path: Path
 ) -> None:
-    env = {
-        "GRAPHMEM_CONFIG": str(tmp_path / "absent.toml"),
-        "GRAPHMEM_NEO4J_URI": settings.neo4j_uri,
-        "GRAPHMEM_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
-        "GRAPHMEM_EMBEDDER_PATH": str(settings.embedder_path),
-        "GRAPHMEM_USER_ID": "",
-    }
+    env = cli_env(settings, tmp_path)
     user = subject["user_id"]
     runner = CliRunner()
     declined = runner.invoke(cli, ["forget", "--user", user], env=env, input="n\n")
@@ -200,7 +223,7 @@ def test_forget_and_erasures_on_the_command_line(
     record = json.loads(erased.stdout)
     assert record["requester"] == "cli" and record["facts"] == subject["before"]["facts"]
     listed = runner.invoke(cli, ["erasures", "--user", user, "--json"], env=env)
-    assert [e["id"] for e in json.loads(listed.stdout)] == [record["id"]]
+    assert [e["id"] for e in json.loads(listed.stdout)["results"]] == [record["id"]]
     table = runner.invoke(cli, ["erasures", "--user", user], env=env)
     assert record["id"] in table.stdout and user not in table.stdout
     nobody = runner.invoke(cli, ["erasures", "--user", f"{user}-never"], env=env)

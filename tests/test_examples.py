@@ -79,7 +79,7 @@ def chat_requests(server: ScriptedLLMServer) -> list[RecordedRequest]:
 def lives_in(memory: Memory, user_id: str) -> set[tuple[str, str, str]]:
     return {
         (r["source"], r["relation"], r["target"])
-        for r in memory.relations(user_id=user_id, type="LIVES_IN")
+        for r in memory.relations(user_id=user_id, type="LIVES_IN")["results"]
     }
 
 

@@ -180,10 +180,8 @@ REFUSED: dict[str, tuple[Call, type[GraphMemError]]] = {
         lambda m, u: m.search("x", user_id=u, top_k=float("nan")),  # type: ignore[arg-type]
         InputError,
     ),
-    "search as_of not a datetime": (
-        lambda m, u: m.search("x", user_id=u, as_of="2024-01-01"),  # type: ignore[arg-type]
-        InputError,
-    ),
+    # ISO text is an as_of since issue 12 ("2024-01-01"); text that is no date is not.
+    "search as_of not a date": (lambda m, u: m.search("x", user_id=u, as_of="someday"), InputError),
     "search as_of past year 9999 in UTC": (
         lambda m, u: m.search("x", user_id=u, as_of=datetime.fromisoformat(LAST_MOMENT)),
         InputError,
@@ -302,7 +300,7 @@ def test_hostile_names_types_and_metadata_are_stored_as_data(
     added = memory.add_facts(hostile_facts(), user_id=user_id)["results"]
     assert len(added) == len(HOSTILE)
     assert_stored_as_data(memory, user_id, canary, before)
-    names = {e["name"] for e in memory.entities(user_id=user_id, limit=1000)}
+    names = {e["name"] for e in memory.entities(user_id=user_id, limit=1000)["results"]}
     assert set(HOSTILE) <= names  # names are data, verbatim
     for row, text in zip(added, HOSTILE, strict=True):
         item = memory.get(row["id"], user_id=user_id)
@@ -323,9 +321,9 @@ def test_hostile_reads_find_nothing_and_break_nothing(
         assert memory.get_all(user_id=seeded, filters={"room": {"in": [text]}})["results"] == []
         assert memory.get(text) is None
         assert memory.entity_history(text, user_id=seeded) is None
-        assert memory.relations(user_id=seeded, type=text) == []
+        assert memory.relations(user_id=seeded, type=text) == {"results": []}
         # types are stored sanitised and the filter is sanitised alike ("Entity" -> Thing)
-        typed = memory.entities(user_id=seeded, type=text)
+        typed = memory.entities(user_id=seeded, type=text)["results"]
         assert all(e["type"] == entity_type(text) and e["user_id"] == seeded for e in typed)
         assert memory.search("x", user_id=text)["results"] == []
     assert invariants.snapshot(driver, db) == before

@@ -117,7 +117,7 @@ def test_tools_connect(
     assert ("Alice", "OWNS", "Miso") in {
         (r["source"], r["relation"], r["target"]) for r in relations
     }
-    names = {e["name"] for e in out["entities"].structured_content["entities"]}
+    names = {e["name"] for e in out["entities"].structured_content["results"]}
     assert {"Alice", "Carol", "Miso"} <= names
     assert not out["delete"].is_error
     assert memory.get(out["deleted_id"]) is None

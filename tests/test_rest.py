@@ -136,7 +136,9 @@ def test_get_list_update_history_delete(client: TestClient) -> None:
     )
 
     updated = client.put(
-        f"/v1/memories/{memory_id}", json={"text": "Alice prefers oolong."}, headers=auth(ALICE_KEY)
+        f"/v1/memories/{memory_id}",
+        json={"text": "Alice prefers oolong.", "infer": False},
+        headers=auth(ALICE_KEY),
     )
     assert updated.status_code == 200 and updated.json()["previous_memory"] == (
         "Alice prefers green tea."

@@ -15,7 +15,13 @@ import click
 
 from graphmem import neo4j_server
 from graphmem.cli.common import LOCAL_HOSTS, local_home
-from graphmem.config import Settings, load_settings, local_neo4j_password
+from graphmem.config import (
+    Settings,
+    forget_local_server,
+    load_settings,
+    local_neo4j_password,
+    remember_local_server,
+)
 from graphmem.errors import ConfigError, Neo4jLauncherError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -155,7 +161,10 @@ def start_command(
     """Start the server (or find it running) and wait until Bolt answers.
 
     A new server gets a random password, kept in its home readable by you only; every
-    graphmem command finds it there (`status --show-password` prints it)."""
+    graphmem command finds it there (`status --show-password` prints it). The server is
+    remembered (under the data dir), so every later graphmem command that is not told
+    another GRAPHMEM_NEO4J_URI connects to it, on the port given here, with the password
+    its home keeps."""
     settings = load_settings()  # the config file, when neither option nor env says
     version = version or settings.neo4j_version
     java_home = java_home or settings.neo4j_java_home
@@ -182,6 +191,7 @@ def start_command(
         java_home=java_home,
         listen_address=listen_address,
     )
+    remember_local_server(settings.data_dir, info.uri, info.browser_url, info.home)
     if info.default_password:
         _warn_default_password()
     if as_json:
@@ -214,7 +224,10 @@ def start_command(
 @_launcher_errors
 def stop_command(home: Path | None, timeout_s: float) -> None:
     """Stop the server started for --home."""
-    if neo4j_server.stop(_home(home), timeout_s=timeout_s):
+    settings = load_settings()
+    home = _home(home, settings)
+    forget_local_server(settings.data_dir, neo4j_server.status(home).home)
+    if neo4j_server.stop(home, timeout_s=timeout_s):
         click.echo("Neo4j stopped.", err=True)
     else:
         click.echo("Neo4j was not running.", err=True)

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import click
 import httpx
 
-from graphmem.cli.common import LOCAL_HOSTS, cli_errors, emit_json, open_memory, status
-from graphmem.cli.memory_commands import browser_url
+from graphmem.cli.common import (
+    LOCAL_HOSTS,
+    Check,
+    browser_url,
+    check_llm,
+    cli_errors,
+    emit_json,
+    open_memory,
+    password_source,
+    status,
+)
 from graphmem.config import Settings, load_settings
 from graphmem.embed import Embedder, get_embedder
 from graphmem.errors import ConfigError, GraphMemError
@@ -24,20 +32,11 @@ from graphmem.store.cypher import query
 from graphmem.store.neo4j import GraphStore
 from graphmem.urls import masked_url, masked_urls_in
 
-Outcome = Literal["ok", "warn", "fail"]
 INDEXES_NEEDED = ("graphmem_fact_embedding", "graphmem_entity_embedding", "graphmem_text")
-HTTP_TIMEOUT_S = 5.0
 LEGACY_PASSWORD_WARNING = (
     "Neo4j opens with the old default password every install shared, so any local program "
     "can read every user's memories: run `graphmem neo4j rotate-password`"
 )
-
-
-@dataclass
-class Check:
-    name: str
-    outcome: Outcome
-    detail: str
 
 
 # -- doctor -------------------------------------------------------------------
@@ -128,43 +127,6 @@ def check_indexes(store: GraphStore, dimension: int | None) -> Check:
             outcome = "fail" if outcome == "fail" else "warn"
         parts.append(text)
     return Check("indexes", outcome, "; ".join(parts))  # type: ignore[arg-type]
-
-
-def check_llm(settings: Settings) -> Check:
-    """Reach the LLM server and look for the configured model in its model list."""
-    provider, model = settings.llm_provider, settings.llm_model
-    headers: dict[str, str] = {}
-    if provider == "ollama":
-        from graphmem.llm.ollama import ollama_host
-
-        host = ollama_host(settings.llm_base_url).rstrip("/")
-        url, where = f"{host}/api/tags", f"Ollama at {host}"
-        fix = f"`ollama pull {model}`"
-        start = "start it with `ollama serve`"
-    elif provider == "openai":
-        base = settings.llm_base_url or os.environ.get("OPENAI_BASE_URL")
-        base = (base or "https://api.openai.com/v1").rstrip("/")
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-        key = key or os.environ.get("OPENAI_API_KEY")
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        url, where = f"{base}/models", f"OpenAI-compatible server at {base}"
-        fix = "load the model on the server or set GRAPHMEM_LLM_MODEL"
-        start = "start the server"
-    else:
-        return Check("llm", "warn", f"provider {provider!r} has no reachability check")
-    try:
-        answer = httpx.get(url, headers=headers, timeout=HTTP_TIMEOUT_S)
-        answer.raise_for_status()
-        listed = answer.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        return Check(
-            "llm", "fail", f"cannot use {where} ({exc}): {start} or set GRAPHMEM_LLM_BASE_URL"
-        )
-    entries = listed.get("models" if provider == "ollama" else "data", [])
-    names = {m.get(k) for m in entries for k in ("name", "model", "id")}
-    if model in names or f"{model}:latest" in names:
-        return Check("llm", "ok", f"{where}, model {model} present")
-    return Check("llm", "fail", f"{where} answers but has no model {model}: {fix}")
 
 
 # -- serve / mcp ----------------------------------------------------------------
@@ -322,21 +284,27 @@ def required_keys(host: str, api_keys: Path | None, insecure_no_auth: bool) -> K
 
 
 @click.command()
+@click.option("--user", "user_id", envvar="GRAPHMEM_USER_ID", help="Whose graph to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def browser(as_json: bool) -> None:
-    """Print Neo4j Browser's URL and how to load graphmem's style and saved queries."""
+def browser(user_id: str | None, as_json: bool) -> None:
+    """Print Neo4j Browser's URL, how to log in, a query showing a user's current graph, and
+    how to load graphmem's style and saved queries."""
     with cli_errors():
         settings = load_settings()
     folder = resource_dir("cypher") / "browser"
     style = folder / "graphmem.grass"
     queries = sorted(folder.glob("*.cypher"))
     url = browser_url(settings)
+    user = user_id or "alice"
+    graph_query = _statement(folder / "user_graph.cypher")
     if as_json:
         emit_json(
             {
                 "url": url,
                 "connect_url": masked_url(settings.neo4j_uri),
                 "user": settings.neo4j_user,
+                "password": password_source(settings),
+                "current_graph": {"params": {"user_id": user}, "query": graph_query},
                 "style": str(style),
                 "queries": [str(q) for q in queries],
             }
@@ -344,8 +312,11 @@ def browser(as_json: bool) -> None:
         return
     click.echo(f"Neo4j Browser: {url}")
     click.echo(f"  connect to {masked_url(settings.neo4j_uri)} as {settings.neo4j_user}")
-    click.echo("  password: `graphmem neo4j status --show-password` for a local server")
-    click.echo(f"\nstyle (captions and colours by entity type): {style}")
+    click.echo(f"  password: {password_source(settings)}")
+    click.echo(f"\n{user}'s current graph (relations that hold now; retired ones are WAS):")
+    click.echo(f"  :param user_id => '{user}'")
+    click.echo(f"  {graph_query}")
+    click.echo(f"\nstyle (captions and colours by entity type, WAS pale): {style}")
     click.echo("  drag the file onto the Browser window and choose to use it as the style,")
     click.echo("  or run  :style <the file's text>  in the editor (Browser's own GraSS command)")
     click.echo(f"\nsaved queries ({len(queries)}), in {folder}:")
@@ -353,6 +324,12 @@ def browser(as_json: bool) -> None:
         click.echo(f"  {path.name:<28} {_first_comment(path)}")
     click.echo("  drag them onto the Browser window to import them into Favorites (the star)")
     click.echo("  set their parameters first:  :param user_id => 'alice'  :param name => 'Alice'")
+
+
+def _statement(path: Path) -> str:
+    """A saved query on one line, without its comments."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return " ".join(line.strip() for line in lines if not line.lstrip().startswith("//"))
 
 
 def _first_comment(path: Path) -> str:

@@ -96,14 +96,19 @@ def build_server(
         agent_id: AgentId = None,
         run_id: RunId = None,
         top_k: Annotated[int, Field(ge=1, le=50)] = 10,
+        as_of: Annotated[
+            str | None,
+            Field(max_length=64, description="Answer from what was valid then: an ISO 8601 date."),
+        ] = None,
     ) -> dict[str, Any]:
         """Recall the memories most relevant to the query, with relations and a context block."""
         with _tool_errors():
-            return memory.search(query, top_k=top_k, **confine(ctx, user_id, agent_id, run_id))
+            scope = confine(ctx, user_id, agent_id, run_id)
+            return memory.search(query, top_k=top_k, as_of=as_of, **scope)
 
     @server.tool()
     def entity_history(
-        name: Annotated[str, Field(description="An entity's name, e.g. Alice.")],
+        name: Annotated[str, Field(description="An entity's name, e.g. Alice; 'me': the user.")],
         ctx: Context,
         user_id: UserId = None,
         agent_id: AgentId = None,
@@ -139,7 +144,7 @@ def build_server(
         """The people, places and things in memory, most mentioned first."""
         with _tool_errors():
             scope = confine(ctx, user_id, agent_id, run_id)
-            return {"entities": memory.entities(limit=limit, **scope)}
+            return memory.entities(limit=limit, **scope)
 
     return server
 

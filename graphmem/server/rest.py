@@ -111,6 +111,7 @@ class MessageIn(Body):
     role: Literal["system", "user", "assistant", "tool"]
     content: Annotated[Text, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
     name: Annotated[Text, Field(max_length=200)] | None = None
+    timestamp: When | None = Field(default=None, description="When it was written.")
 
 
 class AddRequest(ScopeBody):
@@ -129,12 +130,25 @@ class SearchRequest(ScopeBody):
     query: Annotated[Text, Field(min_length=1, max_length=MAX_QUERY_CHARS)]
     filters: JSONObject | None = Field(default=None, description="mem0 filter language.")
     top_k: int = Field(default=10, ge=1, le=MAX_TOP_K)
-    as_of: When | None = Field(default=None, description="Answer from what was valid then.")
+    # Text, parsed by Memory.search (graphmem.inputs.moment): a bad value is a 422 naming it.
+    as_of: Annotated[Text, Field(max_length=64)] | None = Field(
+        default=None,
+        description="Answer from what was valid then: a date or ISO 8601 time.",
+        examples=["2023-12-01", "2023-12-01T09:30:00Z"],
+    )
     include_superseded: bool = False
+    threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Drop results scoring below this."
+    )
 
 
 class UpdateRequest(Body):
     text: Annotated[Text, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+    infer: bool = Field(
+        default=True,
+        description="Derive entities and relations with the LLM (false: keep the relations "
+        "whose both ends the new text still names).",
+    )
 
 
 class ErasureRequest(ScopeBody):
@@ -246,6 +260,7 @@ def _routes(app: FastAPI) -> None:
             top_k=body.top_k,
             as_of=body.as_of,
             include_superseded=body.include_superseded,
+            threshold=body.threshold,
             **scope,
         )
 
@@ -299,8 +314,9 @@ def _routes(app: FastAPI) -> None:
         agent_id: UserQ = None,
         run_id: UserQ = None,
     ) -> dict[str, Any]:
-        """Replace a memory's text (re-embedded; the edit is logged)."""
-        return memory.update(memory_id, body.text, **who.confine(user_id, agent_id, run_id))
+        """Replace a memory's text: re-embedded, entities and relations derived again, logged."""
+        scope = who.confine(user_id, agent_id, run_id)
+        return memory.update(memory_id, body.text, infer=body.infer, **scope)
 
     @app.delete("/v1/memories/{memory_id}", tags=["memories"])
     def delete(
@@ -348,9 +364,9 @@ def _routes(app: FastAPI) -> None:
         user_id: UserQ = None,
         agent_id: UserQ = None,
         run_id: UserQ = None,
-    ) -> list[dict[str, Any]]:
-        """The erasure records, newest first; with scope ids, those of exactly that scope
-        (an admin key's)."""
+    ) -> dict[str, Any]:
+        """The erasure records, newest first, as {"results": [...]}; with scope ids, those
+        of exactly that scope (an admin key's)."""
         _admin_only(who)
         return memory.erasures(user_id=user_id, agent_id=agent_id, run_id=run_id)
 
@@ -363,8 +379,8 @@ def _routes(app: FastAPI) -> None:
         run_id: UserQ = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    ) -> list[dict[str, Any]]:
-        """The scope's entities, most mentioned first."""
+    ) -> dict[str, Any]:
+        """The scope's entities, most mentioned first: {"results": [...]}."""
         return memory.entities(limit=limit, offset=offset, **who.confine(user_id, agent_id, run_id))
 
     @app.get("/v1/entities/{name}/history", tags=["entities"])
@@ -376,7 +392,8 @@ def _routes(app: FastAPI) -> None:
         agent_id: UserQ = None,
         run_id: UserQ = None,
     ) -> dict[str, Any]:
-        """An entity's timeline: its facts and relations with validity."""
+        """An entity's timeline: its facts and relations with validity, in valid-time order.
+        "me" (or the user_id, or the user's name) names the user's own entity."""
         found = memory.entity_history(name, **who.confine(user_id, agent_id, run_id))
         if found is None:
             raise HTTPException(404, f"no entity named {name!r} in that scope")

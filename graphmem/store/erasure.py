@@ -25,9 +25,10 @@ from typing import Any
 from neo4j import ManagedTransaction
 
 from graphmem.models import Scope
+from graphmem.shapes import iso
 from graphmem.store.changes import lock_scopes_in
 from graphmem.store.cypher import query
-from graphmem.store.neo4j import GraphStore, native
+from graphmem.store.neo4j import GraphStore
 
 BATCH = 2000
 COUNTED = ("relations", "facts", "superseded_facts", "entities", "episodes", "changes", "scopes")
@@ -102,4 +103,5 @@ def _step(
 
 
 def _shown(record: dict[str, Any]) -> dict[str, Any]:
-    return {key: native(value) for key, value in record.items()}
+    """A record as it leaves graphmem: its time ISO 8601 in UTC, like every timestamp."""
+    return {**record, "at": iso(record.get("at"))}

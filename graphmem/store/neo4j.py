@@ -74,6 +74,8 @@ class EntityRow:
     type: str
     # None keeps the stored vector (a bulk load sends each entity's vector once).
     embedding: list[float] | None
+    # Other keys the entity is known by (the self's user_id and name); merged into the stored.
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +86,8 @@ class RelationRow:
     fact_id: str
     valid_from: Any = None
     valid_to: Any = None
+    # Set for a relation stored as history (type identifiers.HISTORY_RELATION): its own type.
+    relation: str | None = None
 
 
 @dataclass
@@ -253,7 +257,7 @@ def episode_row(
         "id": episode_id,
         "scope_key": scope.key,
         **scope.params(),
-        "messages": json.dumps([m.model_dump(exclude_none=True) for m in messages]),
+        "messages": json.dumps([m.model_dump(mode="json", exclude_none=True) for m in messages]),
         "status": "pending" if infer else "stored",
         "infer": infer,
     }
@@ -268,7 +272,7 @@ def write_episodes_in(tx: ManagedTransaction, rows: Sequence[dict[str, Any]]) ->
 def apply_batches(tx: ManagedTransaction, batches: Sequence[WriteBatch]) -> None:
     """Write batches of any scopes in one statement (write/batch), inside a caller's
     transaction (the write path adds its own steps): one round trip."""
-    rows = [batch_row(b) for b in batches if b.facts or b.entities]
+    rows = [batch_row(b) for b in batches if b.facts or b.entities or b.about or b.relations]
     if rows:
         tx.run(query("write/batch"), {"batches": rows}).consume()
 
@@ -307,8 +311,3 @@ def translate_errors(uri: str | None = None) -> Iterator[None]:
         ) from exc
     except (Neo4jError, DriverError) as exc:
         raise StoreError(f"Neo4j error: {masked_urls_in(str(exc))}") from exc
-
-
-def native(value: Any) -> Any:
-    """A neo4j.time value as the Python datetime/date it stands for; anything else as is."""
-    return value.to_native() if hasattr(value, "to_native") else value
