@@ -306,6 +306,18 @@ def test_a_database_from_before_without_a_password_file_opens_with_the_old_defau
     assert password_for_start(new_home, None, database_exists=True) == created
 
 
+def test_a_password_starting_with_a_dash_is_set(neo4j_server: Neo4jTarget, tmp_path: Path) -> None:
+    """A random password starts with "-" once in 64 (token_urlsafe), which neo4j-admin took
+    for an option: "Missing required parameter: '<password>'", and the start failed."""
+    from graphmem.neo4j_server.launcher import _set_initial_password
+
+    java, _ = launcher.find_java(launcher.NEO4J_VERSION, None)
+    lib = launcher.ensure_jars()  # cached: the session's server runs from them
+    write_conf(tmp_path, lib, *free_ports(2), "256m", "32m")
+    _set_initial_password(java, lib, tmp_path, "-looks-like-an-option")
+    assert (tmp_path / "data" / "dbms" / "auth.ini").is_file()
+
+
 def test_the_conf_limits_cors_and_listens_on_loopback(tmp_path: Path) -> None:
     write_conf(tmp_path, tmp_path, 21001, 21002, "256m", "32m")
     conf = (tmp_path / "conf" / "neo4j.conf").read_text().splitlines()

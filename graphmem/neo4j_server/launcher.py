@@ -68,9 +68,12 @@ def database_exists(home: Path) -> bool:
 
 
 def _set_initial_password(java: str, lib: Path, home: Path, password: str) -> None:
-    """neo4j-admin dbms set-initial-password, run in-process from the same jars."""
+    """neo4j-admin dbms set-initial-password, run in-process from the same jars. The
+    password follows "--": a random one starts with "-" once in 64, which neo4j-admin
+    would otherwise read as an option."""
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
-    cmd = [java, "-cp", classpath(lib), ADMIN_TOOL, "dbms", "set-initial-password", password]
+    admin = [java, "-cp", classpath(lib), ADMIN_TOOL, "dbms", "set-initial-password"]
+    cmd = [*admin, "--", password]
     result = run(cmd, timeout=120, env=env, cwd=home, umask=OWNER_ONLY_UMASK)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).replace(password, "********").strip()
