@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from graphmem.errors import ExtractionError
 from graphmem.llm.base import LLM, ChatMessage, Completion
 from graphmem.llm.json_output import parse_json_object
-from graphmem.models import Message, entity_key
+from graphmem.models import Message, entity_key, representable_time
 from graphmem.prompts import Prompt, load_prompt
 
 SELF_NAME = "User"
@@ -71,7 +71,8 @@ class _Item(BaseModel):
 def _when(value: Any) -> datetime | None:
     """An ISO 8601 date or datetime as an aware datetime (UTC if none given); else None.
 
-    A date the model garbled is dropped rather than failing the whole extraction.
+    A date the model garbled, or one Neo4j cannot hold (representable_time), is dropped
+    rather than failing the whole extraction.
     """
     if value is None or value == "":
         return None
@@ -85,6 +86,10 @@ def _when(value: Any) -> datetime | None:
             parsed = datetime.fromisoformat(text)
         except ValueError:
             return None
+    try:
+        representable_time(parsed)
+    except ValueError:
+        return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 

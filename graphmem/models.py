@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -33,10 +33,19 @@ def utf8_text(value: str) -> str:
     return value
 
 
+# The largest UTC offset Neo4j stores (java.time.ZoneOffset).
+MAX_UTC_OFFSET = timedelta(hours=18)
+
+
 def representable_time(value: datetime) -> datetime:
-    """Refuse a time that leaves years 1-9999 once in UTC (9999-12-31T23:59-14:00 does): the
-    driver sends times in UTC, and neither Python nor Neo4j holds a year past 9999."""
+    """Refuse a time Neo4j cannot hold: one that leaves years 1-9999 once in UTC
+    (9999-12-31T23:59-14:00 does; the driver sends times in UTC, and neither Python nor
+    Neo4j holds a year past 9999), or one whose UTC offset is past 18 hours (Python allows
+    up to 24; Neo4j refuses the value, and the whole transaction with it)."""
     if value.tzinfo is not None:
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise ValueError("the UTC offset must be within 18 hours of UTC")
         try:
             value.astimezone(timezone.utc)
         except OverflowError:

@@ -170,6 +170,14 @@ REFUSED: dict[str, tuple[Call, type[GraphMemError]]] = {
         InputError,
     ),
     "timestamp not a datetime": (_add("hi", timestamp="yesterday"), InputError),
+    "timestamp offset past 18 hours": (
+        _add("hi", timestamp="2024-01-01T00:00:00-23:19"),
+        InputError,
+    ),
+    "message timestamp offset past 18 hours": (
+        _add([{"role": "user", "content": "hi", "timestamp": "2024-01-01T00:00:00+18:01"}]),
+        InputError,
+    ),
     "fact valid_from past year 9999 in UTC": (
         lambda m, u: m.add_facts([{"text": "x", "valid_from": LAST_MOMENT}], user_id=u),
         InputError,
