@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from graphmem.config import Settings
@@ -68,6 +68,12 @@ class AsyncMemory:
         """Build in a worker thread (connecting and schema bootstrap block)."""
         memory = await asyncio.to_thread(Memory, settings, **kwargs)
         return cls(memory=memory)
+
+    @classmethod
+    def from_config(cls, config_dict: Mapping[str, Any]) -> AsyncMemory:
+        """An AsyncMemory from mem0's configuration dict, as Memory.from_config (which
+        connects synchronously, as mem0's AsyncMemory.from_config does)."""
+        return cls(memory=Memory.from_config(config_dict))
 
     async def close(self) -> None:
         await asyncio.to_thread(self.memory.close)

@@ -63,6 +63,8 @@ class WriteContext:
     shaping: Shaping = field(default_factory=Shaping.builtin)
     # The user's name when the messages give one (a user message's `name`).
     speaker: str | None = None
+    # References of the images the messages carried (graphmem/images.py), kept on each fact.
+    attachments: list[str] = field(default_factory=list)
 
     @property
     def self_aliases(self) -> frozenset[str]:

@@ -38,7 +38,7 @@ from graphmem.errors import ExtractionError, LLMError, StoreError
 from graphmem.extract import extract
 from graphmem.llm.base import LLM
 from graphmem.models import SELF_KEY, Message, Scope, entity_key
-from graphmem.shapes import aware
+from graphmem.shapes import aware, mem0_triple
 from graphmem.shaping import Shaping
 from graphmem.store import changes
 from graphmem.store.neo4j import (
@@ -100,6 +100,7 @@ def add_inferred(
         model=result.model,
         shaping=shaping,
         speaker=speaker_name(turns),
+        attachments=attachment_refs(turns),
     )
     count_usage(ctx.usage, result.completions)
     drafts = drafts_from_extraction(result.extraction, metadata or {})
@@ -173,15 +174,14 @@ def _resolve_and_write(
 ) -> dict[str, Any]:
     """An add without an LLM: lock, read candidates, decide and write in one transaction."""
 
-    def work(tx: ManagedTransaction) -> _Writes:
+    def work(tx: ManagedTransaction) -> tuple[_Writes, list[dict[str, str]]]:
         changes.lock_scope_in(tx, ctx.scope, ctx.episode_id)
         resolve_all(TransactionReader(tx), ctx, entities, facts, None)
         writes = _writes(ctx, entities, facts)
-        _apply(tx, ctx, writes)
-        return writes
+        return writes, _apply(tx, ctx, writes)
 
-    writes = ctx.store.write(work)
-    return _result(ctx, facts, writes, entities)
+    writes, retired = ctx.store.write(work)
+    return _result(ctx, facts, writes, entities, retired)
 
 
 def _write(
@@ -192,16 +192,16 @@ def _write(
     writes = _writes(ctx, entities, facts)
     hashes = [row.props["content_hash"] for row in writes.batch.facts]
 
-    def work(tx: ManagedTransaction) -> None:
+    def work(tx: ManagedTransaction) -> list[dict[str, str]]:
         taken, gone = changes.lock_scope_in(
             tx, ctx.scope, ctx.episode_id, hashes, writes.touched, writes.duplicates
         )
         if taken or gone:
             raise _FactsTaken
-        _apply(tx, ctx, writes)
+        return _apply(tx, ctx, writes)
 
-    ctx.store.write(work)
-    return _result(ctx, facts, writes, entities)
+    retired = ctx.store.write(work)
+    return _result(ctx, facts, writes, entities, retired)
 
 
 def _writes(ctx: WriteContext, entities: list[PlannedEntity], facts: list[PlannedFact]) -> _Writes:
@@ -229,17 +229,19 @@ def _writes(ctx: WriteContext, entities: list[PlannedEntity], facts: list[Planne
     )
 
 
-def _apply(tx: ManagedTransaction, ctx: WriteContext, writes: _Writes) -> None:
-    """The add's statements, inside its transaction (after the scope's lock)."""
+def _apply(tx: ManagedTransaction, ctx: WriteContext, writes: _Writes) -> list[dict[str, str]]:
+    """The add's statements, inside its transaction (after the scope's lock); the relations
+    its supersessions retired."""
     if ctx.episode is not None:
         write_episodes_in(tx, [ctx.episode])
     apply_batches(tx, [writes.batch])
     changes.touch_entities_in(tx, ctx.scope, writes.touched)
     changes.bump_facts_in(tx, ctx.scope, ctx.episode_id, writes.duplicates)
-    changes.supersede_in(tx, ctx.scope, writes.supersessions)
+    retired = changes.supersede_in(tx, ctx.scope, writes.supersessions)
     changes.log_in(tx, ctx.scope, writes.log)
     if ctx.episode is None or ctx.episode["status"] != ctx.final_status:
         changes.set_episode_status_in(tx, ctx.episode_id, ctx.final_status)
+    return retired
 
 
 def _aliases(ctx: WriteContext, entity: PlannedEntity) -> list[str]:
@@ -270,6 +272,7 @@ def _new_fact(ctx: WriteContext, fact: PlannedFact, keys: Mapping[str, str]) -> 
         observed_at=span.observed_at,
         prompt_version=ctx.prompt_version,
         model=ctx.model,
+        attachments=ctx.attachments,
     )
 
 
@@ -322,54 +325,71 @@ def _change(
 
 
 def _result(
-    ctx: WriteContext, facts: list[PlannedFact], writes: _Writes, entities: list[PlannedEntity]
+    ctx: WriteContext,
+    facts: list[PlannedFact],
+    writes: _Writes,
+    entities: list[PlannedEntity],
+    retired: list[dict[str, str]],
 ) -> dict[str, Any]:
+    """mem0's add result: events a mem0 client can apply to its own copy by id. A fact that
+    replaces stored ones is ADD (with graphmem's `supersedes` and `previous_memory`), each
+    replaced fact DELETE on its own id (with `superseded_by`): graphmem keeps it as history,
+    but it is no longer current, and the new text has a new id. Relations under mem0's
+    names: added_entities, deleted_entities (the relations the replaced facts rested on)."""
     batch = writes.batch
     # Facts that arrived after a fact dated later: added, but as history.
     closed_by = {r.old_id: r.new_id for r in writes.supersessions}
-    results = []
+    results: list[dict[str, Any]] = []
     for fact in facts:
         decision = fact.decision
         if fact.id and fact.id in closed_by:
-            results.append(
-                {
-                    "id": fact.id,
-                    "memory": fact.draft.text,
-                    "event": "ADD",
-                    "superseded_by": closed_by[fact.id],
-                }
-            )
+            later = closed_by[fact.id]
+            results.append(_event(fact.id, fact.draft.text, "ADD", superseded_by=later))
         elif decision.event == "NONE":
             old = decision.existing[0]
-            results.append({"id": old.id, "memory": old.text, "event": "NONE"})
+            results.append(_event(old.id, old.text, "NONE"))
         elif decision.event in ("UPDATE", "CONTRADICTS"):
+            replaced = [c for c in decision.existing if closed_by.get(c.id) == fact.id]
             results.append(
-                {
-                    "id": fact.id,
-                    "memory": fact.draft.text,
-                    "event": "UPDATE",
-                    "previous_memory": decision.existing[0].text,
-                    "supersedes": [c.id for c in decision.existing],
-                }
+                _event(
+                    fact.id,
+                    fact.draft.text,
+                    "ADD",
+                    previous_memory=decision.existing[0].text,
+                    supersedes=[c.id for c in replaced],
+                )
             )
+            results.extend(_event(c.id, c.text, "DELETE", superseded_by=fact.id) for c in replaced)
         else:
-            results.append({"id": fact.id, "memory": fact.draft.text, "event": "ADD"})
+            results.append(_event(fact.id, fact.draft.text, "ADD"))
     names = {
         e.final_key: e.decision.merge_into.name if e.decision.merge_into else e.name
         for e in entities
     }
-    relations = [
-        {
-            "source": names.get(r.source_key, r.source_key),
-            "relationship": r.type,
-            "target": names.get(r.target_key, r.target_key),
-        }
+    added = [
+        mem0_triple(
+            names.get(r.source_key, r.source_key), r.type, names.get(r.target_key, r.target_key)
+        )
         for r in batch.relations
     ]
+    deleted = [mem0_triple(r["source"], r["relationship"], r["target"]) for r in retired]
     superseded = [r.old_id for r in writes.supersessions if r.event == "CONTRADICTS"]
     return {
         "results": results,
-        "relations": {"added_entities": relations, "superseded": superseded},
+        "relations": {
+            "added_entities": added,
+            "deleted_entities": deleted,
+            "superseded": superseded,
+        },
         "usage": ctx.usage.model_dump(),
         "episode_id": ctx.episode_id,
     }
+
+
+def attachment_refs(turns: Sequence[Message]) -> list[str]:
+    """The references of the images the messages carried, in order."""
+    return list(dict.fromkeys(a.ref for turn in turns for a in turn.attachments))
+
+
+def _event(fact_id: str, text: str, event: str, **extras: Any) -> dict[str, Any]:
+    return {"id": fact_id, "memory": text, "event": event, **extras}

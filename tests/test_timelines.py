@@ -134,7 +134,8 @@ def test_a_newer_statement_of_an_older_move_replaces_and_never_ends_before_it_be
     moved = llm_memory.add(
         "I moved from Berlin to Amsterdam last spring.", user_id=user_id, timestamp="2024-09-01"
     )
-    assert moved["results"][0]["event"] == "UPDATE"
+    assert [r["event"] for r in moved["results"]] == ["ADD", "DELETE"]
+    assert moved["results"][1]["id"] == berlin["results"][0]["id"]
     old = llm_memory.get(berlin["results"][0]["id"])
     assert old is not None and old["status"] == "superseded"
     # Said on 2024-06-03, so it held then: closed no earlier than that, not at the move.
