@@ -100,6 +100,22 @@ def count(
     return number(default if value is None else value, names[0], 1, high)
 
 
+# mem0 arguments graphmem has no counterpart for, with what to do instead.
+UNSUPPORTED = {
+    "memory_type": "graphmem has no procedural memories: store the procedure as facts, or as "
+    "metadata on them",
+    "prompt": "a per-call prompt is not taken: set extraction_instructions (mem0's "
+    "custom_fact_extraction_prompt) for every add",
+}
+
+
+def unsupported(**given: Any) -> None:
+    """An InputError for a mem0 argument that was given a value graphmem cannot honour."""
+    for name, value in given.items():
+        if value is not None:
+            raise InputError(f"{name}: {UNSUPPORTED[name]}")
+
+
 def new_text(value: Any, data: Any) -> str:
     """A memory's new text, as graphmem (`text`) or mem0 (`data`) names it."""
     if value is not None and data is not None and value != data:

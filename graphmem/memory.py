@@ -101,6 +101,8 @@ class Memory:
         metadata: Mapping[str, Any] | None = None,
         infer: bool = True,
         timestamp: datetime | str | float | None = None,
+        memory_type: str | None = None,
+        prompt: str | None = None,
     ) -> dict[str, Any]:
         """Remember a conversation turn (or several).
 
@@ -119,6 +121,7 @@ class Memory:
         image is described by the configured (vision-capable) model, one call per image, and
         remembered as text (graphmem/images.py); ImageError when it cannot be.
         """
+        inputs.unsupported(memory_type=memory_type, prompt=prompt)  # mem0's, not graphmem's
         scope = inputs.scope(user_id, agent_id, run_id)
         metadata = inputs.metadata(metadata)
         when = inputs.moment(timestamp, "timestamp")
