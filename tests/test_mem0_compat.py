@@ -315,6 +315,15 @@ def test_reset_is_scoped_and_the_global_reset_is_explicit(m: Memory, alice: str)
     assert m.get_all(user_id=alice)["results"] == []
 
 
+def test_mem0_arguments_without_a_counterpart_are_refused_clearly(m: Memory, alice: str) -> None:
+    """add(memory_type="procedural_memory") and add(prompt=...) exist in mem0 only."""
+    with pytest.raises(InputError, match="procedural"):
+        m.add("Step 1: open the valve", agent_id=alice, memory_type="procedural_memory")
+    with pytest.raises(InputError, match="extraction_instructions"):
+        m.add("I like pizza", user_id=alice, prompt="Extract food preferences")
+    assert m.get_all(user_id=alice)["results"] == []
+
+
 def test_async_memory(config: dict[str, Any], alice: str) -> None:
     """docs/open-source/features/async-memory: every call awaited."""
 

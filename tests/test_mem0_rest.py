@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from graphmem.config import Settings
-from graphmem.embed.local import LocalEmbedder
 from graphmem.memory import Memory
 from graphmem.server.auth import KeyRing
 from graphmem.server.rest import create_app
@@ -31,15 +29,6 @@ TABLE = {
         "User prefers thrillers", [("User", "Person"), ("thrillers", "Genre")], []
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def rest_memory(
-    settings: Settings, embedder: LocalEmbedder, scripted_llm_server: ScriptedLLMServer
-) -> Iterator[Memory]:
-    llm_settings = settings.model_copy(update={"llm_base_url": scripted_llm_server.url})
-    with Memory(llm_settings, embedder=embedder) as memory:
-        yield memory
 
 
 @pytest.fixture

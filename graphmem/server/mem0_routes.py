@@ -4,10 +4,12 @@ A client written for mem0's server (`POST /memories`, `POST /search`, `GET /memo
 `GET|PUT|DELETE /memories/{id}`, `GET /memories/{id}/history`, `DELETE /memories`,
 `POST /reset`) works against `graphmem serve` with the same bodies: mem0 1.x's `limit`
 and 2.x's `top_k`, scope ids top-level or inside `filters`, `threshold`, `rerank`, and
-an update's new text as `text` or mem0's `data`. The same API keys and scope binding as
-/v1 apply: a key pinned to alice reads and writes alice's memories only, whatever the body
-names (another user is 403), and `POST /reset` resets the key's own scope; all scopes only
-with an admin key and `?all_scopes=true`. Differences from mem0's server, and why, are in
+an update's new text as `text` or mem0's `data`. Here are the routes that differ from
+/v1; `POST /memories` and `GET` / `DELETE /memories/{id}` are the /v1 handlers, also
+registered on mem0's paths (rest.py). The same API keys and scope binding as /v1 apply: a
+key pinned to alice reads and writes alice's memories only, whatever the body names
+(another user is 403), and `POST /reset` resets the key's own scope; all scopes only with
+an admin key and `?all_scopes=true`. Differences from mem0's server, and why, are in
 docs/migrating-from-mem0.md.
 """
 
@@ -19,7 +21,7 @@ from pydantic import Field
 
 from graphmem import inputs
 from graphmem.errors import InputError
-from graphmem.models import MAX_MESSAGE_CHARS, MAX_MESSAGES, When
+from graphmem.models import MAX_MESSAGE_CHARS
 from graphmem.server.requests import (
     MAX_PAGE,
     MAX_QUERY_CHARS,
@@ -29,17 +31,14 @@ from graphmem.server.requests import (
     JSONObject,
     MemoryDep,
     MemoryId,
-    MessageIn,
     ScopeBody,
+    ScopeQ,
     Text,
-    UserQ,
     admin_only,
 )
 from graphmem.server.responses import (
-    AddResponse,
     HistoryEntry,
     ListResponse,
-    MemoryOut,
     MessageResponse,
     SearchResponse,
     UpdateResponse,
@@ -58,18 +57,6 @@ Count = Annotated[int, Field(ge=1, le=MAX_TOP_K)]
 PageQ = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
 
 mem0_router = APIRouter(tags=["mem0"])
-
-
-class MemoryCreate(ScopeBody):
-    """mem0's add body: messages (or one text), scope ids, metadata."""
-
-    messages: (
-        Annotated[Text, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
-        | Annotated[list[MessageIn], Field(min_length=1, max_length=MAX_MESSAGES)]
-    )
-    metadata: JSONObject | None = None
-    infer: bool = Field(default=True, description="false: store the messages as facts as-is.")
-    timestamp: When | None = Field(default=None, description="When the conversation happened.")
 
 
 class Mem0SearchRequest(ScopeBody):
@@ -108,48 +95,15 @@ def configure(who: GrantDep) -> MessageResponse:
     )
 
 
-@mem0_router.post("/memories", response_model=AddResponse)
-def add_memory(body: MemoryCreate, memory: MemoryDep, who: GrantDep) -> dict[str, Any]:
-    """Remember messages (mem0's POST /memories): facts, entities and relations."""
-    scope = who.confine(body.user_id, body.agent_id, body.run_id)
-    messages = (
-        body.messages
-        if isinstance(body.messages, str)
-        else [m.model_dump(exclude_none=True) for m in body.messages]
-    )
-    return memory.add(
-        messages, metadata=body.metadata, infer=body.infer, timestamp=body.timestamp, **scope
-    )
-
-
 @mem0_router.get("/memories", response_model=ListResponse)
 def get_all_memories(
     memory: MemoryDep,
-    who: GrantDep,
-    user_id: UserQ = None,
-    agent_id: UserQ = None,
-    run_id: UserQ = None,
+    scope: ScopeQ,
     limit: PageQ = None,
     top_k: PageQ = None,
 ) -> dict[str, Any]:
     """The scope's memories, newest first, and its relations (mem0's GET /memories)."""
-    return memory.get_all(limit=limit, top_k=top_k, **who.confine(user_id, agent_id, run_id))
-
-
-@mem0_router.get("/memories/{memory_id}", response_model=MemoryOut)
-def get_memory(
-    memory_id: MemoryId,
-    memory: MemoryDep,
-    who: GrantDep,
-    user_id: UserQ = None,
-    agent_id: UserQ = None,
-    run_id: UserQ = None,
-) -> dict[str, Any]:
-    """One memory (404 if unknown or outside the key's scope; mem0 answered null)."""
-    found = memory.get(memory_id, **who.confine(user_id, agent_id, run_id))
-    if found is None:
-        raise HTTPException(404, f"no memory with id {memory_id!r}")
-    return found
+    return memory.get_all(limit=limit, top_k=top_k, **scope)
 
 
 @mem0_router.post("/search", response_model=SearchResponse)
@@ -172,10 +126,7 @@ def update_memory(
     memory_id: MemoryId,
     body: MemoryUpdate,
     memory: MemoryDep,
-    who: GrantDep,
-    user_id: UserQ = None,
-    agent_id: UserQ = None,
-    run_id: UserQ = None,
+    scope: ScopeQ,
 ) -> dict[str, Any]:
     """Replace a memory's text (`text` or mem0's `data`); entities and relations derived
     again; `metadata` merged."""
@@ -184,7 +135,7 @@ def update_memory(
         body.text,
         data=body.data,
         metadata=body.metadata,
-        **who.confine(user_id, agent_id, run_id),
+        **scope,
     )
 
 
@@ -192,53 +143,31 @@ def update_memory(
 def memory_history(
     memory_id: MemoryId,
     memory: MemoryDep,
-    who: GrantDep,
-    user_id: UserQ = None,
-    agent_id: UserQ = None,
-    run_id: UserQ = None,
+    scope: ScopeQ,
 ) -> list[dict[str, Any]]:
     """A memory's change log, oldest first ([] when it has none in the key's scope)."""
-    return memory.history(memory_id, **who.confine(user_id, agent_id, run_id))
-
-
-@mem0_router.delete("/memories/{memory_id}", response_model=MessageResponse)
-def delete_memory(
-    memory_id: MemoryId,
-    memory: MemoryDep,
-    who: GrantDep,
-    user_id: UserQ = None,
-    agent_id: UserQ = None,
-    run_id: UserQ = None,
-) -> dict[str, Any]:
-    """Delete one memory and the relations resting on it."""
-    return memory.delete(memory_id, **who.confine(user_id, agent_id, run_id))
+    return memory.history(memory_id, **scope)
 
 
 @mem0_router.delete("/memories", response_model=MessageResponse)
 def delete_all_memories(
     memory: MemoryDep,
-    who: GrantDep,
-    user_id: UserQ = None,
-    agent_id: UserQ = None,
-    run_id: UserQ = None,
+    scope: ScopeQ,
 ) -> dict[str, Any]:
     """Delete every memory of the scope (mem0's DELETE /memories?user_id=...)."""
-    return memory.delete_all(**who.confine(user_id, agent_id, run_id))
+    return memory.delete_all(**scope)
 
 
 @mem0_router.post("/reset", response_model=MessageResponse)
 def reset_memory(
     memory: MemoryDep,
     who: GrantDep,
-    user_id: UserQ = None,
-    agent_id: UserQ = None,
-    run_id: UserQ = None,
+    scope: ScopeQ,
     all_scopes: bool = False,
 ) -> dict[str, Any]:
     """Erase the scope's memories, entities, episodes and change log. mem0's reset wiped
     every user's: here a key resets its own scope, and every scope needs an admin key and
     `?all_scopes=true`."""
-    scope = who.confine(user_id, agent_id, run_id)
     named = any(v is not None for v in scope.values())
     if all_scopes:
         admin_only(who)

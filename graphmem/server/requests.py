@@ -159,6 +159,16 @@ UserQ = Annotated[str | None, Query(min_length=1, max_length=MAX_SCOPE_ID_CHARS)
 MemoryId = Annotated[str, PathParam(min_length=1, max_length=100)]
 
 
+def confined_scope(
+    who: GrantDep, user_id: UserQ = None, agent_id: UserQ = None, run_id: UserQ = None
+) -> dict[str, str | None]:
+    """The scope ids the query names, within the caller's grant (ScopeDenied otherwise)."""
+    return who.confine(user_id, agent_id, run_id)
+
+
+ScopeQ = Annotated[dict[str, str | None], Depends(confined_scope)]
+
+
 def admin_only(who: Grant) -> None:
     """Erasure and resetting every scope are for keys that grant every scope ("*"), and for
     a server without keys."""

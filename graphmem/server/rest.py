@@ -41,6 +41,7 @@ from graphmem.server.requests import (
     MemoryId,
     MessageIn,
     ScopeBody,
+    ScopeQ,
     Text,
     UserQ,
     admin_only,
@@ -163,7 +164,9 @@ def _routes(app: FastAPI) -> None:
         """Liveness and Neo4j reachability (no key needed)."""
         return {"status": "ok", "version": __version__, "neo4j": memory.store.server_version()}
 
+    # The same handler answers mem0's route (graphmem/server/mem0_routes.py has the others).
     @app.post("/v1/memories", tags=["memories"], response_model=AddResponse)
+    @app.post("/memories", tags=["mem0"], response_model=AddResponse)
     def add(body: AddRequest, memory: MemoryDep, who: GrantDep) -> dict[str, Any]:
         """Remember a conversation turn: facts, entities and relations are extracted."""
         scope = who.confine(body.user_id, body.agent_id, body.run_id)
@@ -193,10 +196,7 @@ def _routes(app: FastAPI) -> None:
     @app.get("/v1/memories", tags=["memories"], response_model=ListResponse)
     def list_memories(
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
         include_superseded: bool = False,
@@ -206,7 +206,6 @@ def _routes(app: FastAPI) -> None:
         ] = None,
     ) -> dict[str, Any]:
         """The scope's memories, newest first, paged, under an optional metadata filter."""
-        scope = who.confine(user_id, agent_id, run_id)
         return memory.get_all(
             limit=limit,
             offset=offset,
@@ -216,16 +215,14 @@ def _routes(app: FastAPI) -> None:
         )
 
     @app.get("/v1/memories/{memory_id}", tags=["memories"], response_model=MemoryOut)
+    @app.get("/memories/{memory_id}", tags=["mem0"], response_model=MemoryOut)
     def get(
         memory_id: MemoryId,
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
     ) -> dict[str, Any]:
         """One memory by id (404 if unknown or outside the key's scope)."""
-        found = memory.get(memory_id, **who.confine(user_id, agent_id, run_id))
+        found = memory.get(memory_id, **scope)
         if found is None:
             raise HTTPException(404, f"no memory with id {memory_id!r}")
         return found
@@ -235,26 +232,20 @@ def _routes(app: FastAPI) -> None:
         memory_id: MemoryId,
         body: UpdateRequest,
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
     ) -> dict[str, Any]:
         """Replace a memory's text: re-embedded, entities and relations derived again, logged."""
-        scope = who.confine(user_id, agent_id, run_id)
         return memory.update(memory_id, body.text, infer=body.infer, **scope)
 
     @app.delete("/v1/memories/{memory_id}", tags=["memories"], response_model=MessageResponse)
+    @app.delete("/memories/{memory_id}", tags=["mem0"], response_model=MessageResponse)
     def delete(
         memory_id: MemoryId,
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
     ) -> dict[str, Any]:
         """Delete a memory and the relations resting on it."""
-        return memory.delete(memory_id, **who.confine(user_id, agent_id, run_id))
+        return memory.delete(memory_id, **scope)
 
     @app.get(
         "/v1/memories/{memory_id}/history", tags=["memories"], response_model=list[HistoryEntry]
@@ -262,13 +253,10 @@ def _routes(app: FastAPI) -> None:
     def history(
         memory_id: MemoryId,
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
     ) -> list[dict[str, Any]]:
         """A memory's change log, oldest first (404 if it has none in the key's scope)."""
-        events = memory.history(memory_id, **who.confine(user_id, agent_id, run_id))
+        events = memory.history(memory_id, **scope)
         if not events:
             raise HTTPException(404, f"no memory with id {memory_id!r}")
         return events
@@ -301,28 +289,22 @@ def _routes(app: FastAPI) -> None:
     @app.get("/v1/entities", tags=["entities"], response_model=RecordsResponse)
     def entities(
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> dict[str, Any]:
         """The scope's entities, most mentioned first: {"results": [...]}."""
-        return memory.entities(limit=limit, offset=offset, **who.confine(user_id, agent_id, run_id))
+        return memory.entities(limit=limit, offset=offset, **scope)
 
     @app.get("/v1/entities/{name}/history", tags=["entities"], response_model=EntityHistoryResponse)
     def entity_history(
         name: Annotated[str, PathParam(min_length=1, max_length=200)],
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
     ) -> dict[str, Any]:
         """An entity's timeline: its facts and relations with validity, in valid-time order.
         "me" (or the user_id, or the user's name) names the user's own entity."""
-        found = memory.entity_history(name, **who.confine(user_id, agent_id, run_id))
+        found = memory.entity_history(name, **scope)
         if found is None:
             raise HTTPException(404, f"no entity named {name!r} in that scope")
         return found
