@@ -34,6 +34,14 @@ OPENAI_COMPATIBLE = {
     "lmstudio": "lmstudio_base_url",
     "vllm": "vllm_base_url",
 }
+# mem0's model for a provider its config names without one: what that config meant.
+MEM0_DEFAULT_MODELS = {
+    ("llm", "openai"): "gpt-4.1-nano-2025-04-14",
+    ("llm", "ollama"): "llama3.1:70b",
+    ("embedder", "openai"): "text-embedding-3-small",
+    ("embedder", "ollama"): "nomic-embed-text",
+    ("embedder", "huggingface"): "sentence-transformers/multi-qa-MiniLM-L6-cos-v1",
+}
 LLM_EQUIVALENT = (
     "graphmem's llm providers are ollama, openai (any OpenAI-compatible server) and langchain"
 )
@@ -140,6 +148,7 @@ def _llm(value: Any, mapped: Mapped, where: str = "llm") -> None:
     elif provider == "ollama":
         mapped.settings["llm_provider"] = "ollama"
         _rename(config, {"ollama_base_url": "llm_base_url"}, mapped)
+        config.pop("api_key", None)  # Ollama takes none
     elif provider in OPENAI_COMPATIBLE:
         mapped.settings["llm_provider"] = "openai"
         _rename(
@@ -148,8 +157,9 @@ def _llm(value: Any, mapped: Mapped, where: str = "llm") -> None:
     else:
         mapped.refuse(f"{where}.provider", f"{provider!r}: {LLM_EQUIVALENT}")
         return
-    if "model" in config:
-        mapped.settings["llm_model"] = config.pop("model")
+    model = config.pop("model", MEM0_DEFAULT_MODELS.get(("llm", provider)))
+    if model is not None and provider != "langchain":
+        mapped.settings["llm_model"] = model
     for key in config:
         if key not in SAMPLING | {"vision_details"}:
             mapped.refuse(f"{where}.config.{key}", f"not an option of graphmem's {provider} LLM")
@@ -175,8 +185,9 @@ def _embedder(value: Any, mapped: Mapped) -> None:
     else:
         mapped.refuse("embedder.provider", f"{provider!r}: {EMBEDDER_EQUIVALENT}")
         return
-    if "model" in config:
-        mapped.settings["embedder_model"] = config.pop("model")
+    model = config.pop("model", MEM0_DEFAULT_MODELS.get(("embedder", provider)))
+    if model is not None:
+        mapped.settings["embedder_model"] = model
     for key in config:
         mapped.refuse(f"embedder.config.{key}", f"not an option of graphmem's {provider} embedder")
 
@@ -193,6 +204,9 @@ def _local_embedder(config: dict[str, Any], mapped: Mapped) -> None:
     model = config.get("model")
     if isinstance(model, str) and Path(model).expanduser().is_dir():
         mapped.settings["embedder_path"] = Path(model).expanduser()
+    elif isinstance(model, str) and "/" not in model:
+        # sentence-transformers resolves a bare name in its own hub organisation.
+        config["model"] = f"sentence-transformers/{model}"
     if "model_kwargs" in config:
         config.pop("model_kwargs")
         mapped.refuse(

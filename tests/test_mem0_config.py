@@ -100,6 +100,19 @@ def test_local_models_and_graph_llm(tmp_path: Path) -> None:
     assert mapped.settings["extraction_instructions"] == "Skip small talk."
 
 
+def test_a_provider_without_a_model_means_mem0s_default_for_it() -> None:
+    mapped = from_mem0(
+        {
+            "llm": {"provider": "openai", "config": {}},
+            "embedder": {"provider": "huggingface", "config": {"model": "all-MiniLM-L6-v2"}},
+        }
+    )
+    assert mapped.settings["llm_model"] == "gpt-4.1-nano-2025-04-14"
+    assert mapped.settings["embedder_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    ollama = from_mem0({"llm": {"provider": "ollama", "config": {"api_key": "unused"}}})
+    assert ollama.settings == {"llm_provider": "ollama", "llm_model": "llama3.1:70b"}
+
+
 def test_what_does_not_map_is_refused_all_at_once_with_graphmems_equivalent() -> None:
     with pytest.raises(ConfigError) as refused:
         from_mem0(
