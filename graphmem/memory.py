@@ -140,6 +140,8 @@ class Memory:
         when: datetime | None,
         infer: bool,
     ) -> dict[str, Any]:
+        """The write path for validated turns: one extraction call (infer), or the turns
+        stored as facts as they are."""
         if infer:
             return ingest.add_inferred(
                 self.store,

@@ -177,6 +177,7 @@ def admin_only(who: Grant) -> None:
 
 
 def json_object(raw: str | None, name: str) -> dict[str, Any] | None:
+    """A JSON object passed as a query parameter (filters), checked like a body's."""
     if raw is None:
         return None
     try:
@@ -189,6 +190,3 @@ def json_object(raw: str | None, name: str) -> dict[str, Any] | None:
         return unicode_tree(value)
     except ValueError as exc:
         raise InputError(f"{name}: {exc}") from None
-
-
-# -- errors and limits ----------------------------------------------------------
