@@ -104,6 +104,7 @@ class OllamaLLM(LLM):
         self._options = {**DEFAULT_OPTIONS, **(options or {})}
         # Building the client opens nothing: httpx connects on the first request.
         self._client = ollama.Client(host=self.host, timeout=timeout_s)
+        self._sees_images: bool | None = None
 
     def complete(
         self, messages: Sequence[ChatMessage], *, json_schema: dict[str, Any] | None = None
@@ -135,13 +136,15 @@ class OllamaLLM(LLM):
         return ollama_failure(exc, host=self.host, model=self.model, timeout_s=self.timeout_s)
 
     def sees_images(self) -> bool | None:
-        """From the capabilities Ollama lists for the model (0.6.4 and later list them);
-        None when it lists none or cannot be asked."""
-        try:
-            capabilities = self._client.show(self.model).capabilities
-        except Exception:  # the chat call that follows reports an unreachable server
-            return None
-        return "vision" in capabilities if capabilities else None
+        """From the capabilities Ollama lists for the model (0.6.4 and later list them),
+        asked once; None when it lists none or cannot be asked."""
+        if self._sees_images is None:
+            try:
+                capabilities = self._client.show(self.model).capabilities
+            except Exception:  # the chat call that follows reports an unreachable server
+                return None
+            self._sees_images = "vision" in capabilities if capabilities else None
+        return self._sees_images
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
