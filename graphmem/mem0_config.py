@@ -34,6 +34,12 @@ OPENAI_COMPATIBLE = {
     "lmstudio": "lmstudio_base_url",
     "vllm": "vllm_base_url",
 }
+NEO4J_KEYS = {
+    "url": "neo4j_uri",
+    "username": "neo4j_user",
+    "password": "neo4j_password",
+    "database": "neo4j_database",
+}
 # mem0's model for a provider its config names without one: what that config meant.
 MEM0_DEFAULT_MODELS = {
     ("llm", "openai"): "gpt-4.1-nano-2025-04-14",
@@ -86,7 +92,7 @@ def from_mem0(config: Mapping[str, Any]) -> Mapped:
         _llm(graph_llm, mapped, "graph_store.llm")
     elif graph_llm and graph_llm != config["llm"]:
         mapped.refuse("graph_store.llm", "graphmem uses one LLM for everything: keep only llm")
-    llm_provider = (config.get("llm") or {}).get("provider", "openai")
+    llm_provider = (config.get("llm") or graph_llm or {}).get("provider", "openai")
     if mapped.reranker_llm not in (None, llm_provider):
         mapped.refuse(
             "reranker.config.provider",
@@ -113,12 +119,10 @@ def _graph_store(value: Any, mapped: Mapped) -> None:
             "graph_store.provider",
             f"{provider!r}: graphmem runs on Neo4j only (5.26 LTS or newer); use provider neo4j",
         )
-    names = {"url": "neo4j_uri", "username": "neo4j_user", "password": "neo4j_password"}
-    names["database"] = "neo4j_database"
     config = section.get("config") or {}
     for key, setting_value in _items(config, "graph_store.config", mapped):
-        if key in names:
-            mapped.settings[names[key]] = setting_value
+        if key in NEO4J_KEYS:
+            mapped.settings[NEO4J_KEYS[key]] = setting_value
         elif key != "base_label":  # graphmem labels every entity :Entity and by its type
             mapped.refuse(
                 f"graph_store.config.{key}", "not a Neo4j connection setting graphmem has"
