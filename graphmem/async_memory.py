@@ -70,10 +70,12 @@ class AsyncMemory:
         return cls(memory=memory)
 
     @classmethod
-    def from_config(cls, config_dict: Mapping[str, Any]) -> AsyncMemory:
-        """An AsyncMemory from mem0's configuration dict, as Memory.from_config (which
-        connects synchronously, as mem0's AsyncMemory.from_config does)."""
-        return cls(memory=Memory.from_config(config_dict))
+    async def from_config(cls, config_dict: Mapping[str, Any]) -> AsyncMemory:
+        """An AsyncMemory from mem0's configuration dict, as Memory.from_config; awaited,
+        as mem0's is (`memory = await AsyncMemory.from_config(config)`), and built in a
+        worker thread like create()."""
+        memory = await asyncio.to_thread(Memory.from_config, config_dict)
+        return cls(memory=memory)
 
     async def close(self) -> None:
         await asyncio.to_thread(self.memory.close)

@@ -325,10 +325,12 @@ def test_mem0_arguments_without_a_counterpart_are_refused_clearly(m: Memory, ali
 
 
 def test_async_memory(config: dict[str, Any], alice: str) -> None:
-    """docs/open-source/features/async-memory: every call awaited."""
+    """docs/open-source/features/async-memory: every call awaited, `from_config` too (an
+    async classmethod in mem0), calls scheduled together with asyncio.gather, and the same
+    call shapes as Memory (1.x and 2.x)."""
 
     async def scenario() -> None:
-        memory = AsyncMemory.from_config(config)
+        memory = await AsyncMemory.from_config(config)
         try:
             added = await memory.add(
                 messages=[
@@ -338,11 +340,20 @@ def test_async_memory(config: dict[str, Any], alice: str) -> None:
                 user_id=alice,
             )
             memory_id = added["results"][0]["id"]
-            found = await memory.search(query="Where am I travelling?", user_id=alice)
+            found, listed = await asyncio.gather(
+                memory.search(query="Where am I travelling?", user_id=alice),
+                memory.get_all(user_id=alice),
+            )
             assert found["results"][0]["id"] == memory_id
-            assert [r["id"] for r in (await memory.get_all(user_id=alice))["results"]] == [
-                memory_id
-            ]
+            assert [r["id"] for r in listed["results"]] == [memory_id]
+            assert {"source", "relationship", "destination"} <= set(found["relations"][0])
+            v1 = await memory.search("Where am I travelling?", user_id=alice, limit=1)
+            v2 = await memory.search(
+                "Where am I travelling?", filters={"user_id": alice}, top_k=1, threshold=0.1
+            )
+            assert [r["id"] for r in v1["results"]] == [r["id"] for r in v2["results"]]
+            listed_v2 = await memory.get_all(filters={"user_id": alice}, top_k=5)
+            assert [r["id"] for r in listed_v2["results"]] == [memory_id]
             assert (await memory.get(memory_id=memory_id))["memory"] == (
                 "User is travelling to San Francisco"
             )
@@ -353,6 +364,8 @@ def test_async_memory(config: dict[str, Any], alice: str) -> None:
             await memory.delete(memory_id=memory_id)
             await memory.delete_all(user_id=alice)
             assert (await memory.get_all(user_id=alice))["results"] == []
+            with pytest.raises(InputError, match="all_scopes=True"):
+                await memory.reset()
         finally:
             await memory.close()
 
