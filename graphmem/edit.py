@@ -29,6 +29,7 @@ from graphmem.errors import StoreError
 from graphmem.extract import SELF_NAME, extract
 from graphmem.llm.base import LLM
 from graphmem.models import SELF_ALIASES, SELF_KEY, Message, Scope
+from graphmem.shapes import mem0_triple
 from graphmem.shaping import Shaping
 from graphmem.store import changes
 from graphmem.store.neo4j import (
@@ -152,8 +153,8 @@ def _write(
         "event": "UPDATE",
         "previous_memory": fact["text"],
         "relations": {
-            "added": [_shown(t) for t in sorted(after - before)],
-            "removed": [_shown(t) for t in sorted(before - after)],
+            "added": [mem0_triple(*t) for t in sorted(after - before)],
+            "removed": [mem0_triple(*t) for t in sorted(before - after)],
         },
     }
 

@@ -261,8 +261,9 @@ class Memory:
         the old relations stay only while the new text names both of their ends. Identical
         text is event NONE (nothing changes). The change log records the old and new text
         and which relations went and came. Returns {id, memory, event, previous_memory,
-        relations: {added, removed}} (graphmem/edit.py), with mem0's `message`. `data` is
-        mem0's name for `text`; `metadata` is merged into the memory's (keys not given stay).
+        relations: {added, removed}} (relation dicts as search shows them; graphmem/edit.py),
+        with mem0's `message`. `data` is mem0's name for `text`; `metadata` is merged into
+        the memory's (keys not given stay).
         """
         text = inputs.new_text(text, data)
         text = inputs.messages(text)[0].content  # the same checks as a message's content

@@ -285,9 +285,13 @@ def test_update_with_an_llm_derives_the_new_relations(
     facts_llm(scripted_llm, HOMES, set())
     result = llm_memory.update(fact_id, "Bob lives in Hamburg.", user_id=user_id)
     assert result["event"] == "UPDATE"
-    assert result["relations"] == {
-        "added": ["Bob LIVES_IN Hamburg"],
-        "removed": ["Bob LIVES_IN Munich"],
+    shown = {
+        k: [(r["source"], r["relationship"], r["destination"]) for r in v]
+        for k, v in result["relations"].items()
+    }
+    assert shown == {
+        "added": [("Bob", "LIVES_IN", "Hamburg")],
+        "removed": [("Bob", "LIVES_IN", "Munich")],
     }
     around = llm_memory.relations(user_id=user_id, entity="Bob")["results"]
     assert [(r["target"], r["fact"]) for r in around] == [("Hamburg", "Bob lives in Hamburg.")]

@@ -121,12 +121,20 @@ class MessageResponse(Open):
     message: str
 
 
+class UpdateRelations(Open):
+    """The relations an update derived anew and the ones it dropped."""
+
+    added: list[RelationOut] = Field(default_factory=list)
+    removed: list[RelationOut] = Field(default_factory=list)
+
+
 class UpdateResponse(Open):
     message: str
     id: str
     memory: str
     event: Literal["UPDATE", "NONE"]
     previous_memory: str | None = None
+    relations: UpdateRelations | None = None
 
 
 class RecordsResponse(Open):
