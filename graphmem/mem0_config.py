@@ -359,6 +359,21 @@ def _rename(config: dict[str, Any], names: Mapping[str, str], mapped: Mapped) ->
                 mapped.settings[ours] = value
 
 
+def refuse_config_object(settings: object, overrides: Mapping[str, Any]) -> None:
+    """A ConfigError for mem0's other way of passing its config, Memory(config=MemoryConfig(
+    ...)) or Memory(config_dict): graphmem takes mem0's config dict through from_config."""
+    from graphmem.config import Settings
+
+    given = overrides.get("config", settings)
+    if given is None or isinstance(given, Settings):
+        return
+    raise ConfigError(
+        "Memory(config=...) is mem0's: pass mem0's config dict to "
+        "Memory.from_config(config_dict) (or AsyncMemory.from_config), or graphmem settings "
+        "as Memory(Settings(...)) or keyword arguments (Memory(llm_model=...))"
+    )
+
+
 def build(cls: type[MemoryT], config: Mapping[str, Any]) -> MemoryT:
     """A Memory (or subclass) from a mem0 config dict: settings, the embedder (checked
     against embedding_dims) and, for mem0's langchain provider, its chat model."""

@@ -56,6 +56,7 @@ class Memory:
         domain: DomainSchema | None = None,
         **overrides: Any,
     ) -> None:
+        mem0_config.refuse_config_object(settings, overrides)  # mem0's Memory(config=...)
         self.settings = settings or load_settings(**overrides)
         self.shaping = Shaping.from_settings(self.settings, domain)
         self.embedder = embedder or get_embedder(self.settings)

@@ -5,10 +5,11 @@ graphmem's equivalent."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from graphmem import Memory
+from graphmem import AsyncMemory, Memory
 from graphmem.errors import ConfigError
 from graphmem.mem0_config import from_mem0
 
@@ -180,3 +181,18 @@ def test_embedding_dims_must_be_the_models(model_path: Path) -> None:
     }
     with pytest.raises(ConfigError, match=r"embedding_dims is 1536.*384-dimensional"):
         Memory.from_config(config)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Memory(config={"llm": {"provider": "ollama"}}),  # Memory(config=MemoryConfig())
+        lambda: Memory({"llm": {"provider": "ollama"}}),  # type: ignore[arg-type]
+        lambda: AsyncMemory(config={"llm": {"provider": "ollama"}}),
+    ],
+)
+def test_mem0s_config_object_points_to_from_config(build: Any) -> None:
+    """mem0 also takes its config as Memory(config=MemoryConfig(...)): graphmem names the
+    way it takes mem0's config instead, before connecting to anything."""
+    with pytest.raises(ConfigError, match=r"Memory\.from_config\(config_dict\)"):
+        build()
