@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import RESULTS, machine
+from benchlib import RESULTS, free_port, machine
 
 from graphmem import neo4j_server
 
@@ -41,12 +40,6 @@ TARGETS = {
     "locomo_dev_r_all10_blended_overall": (">=", 0.60),
     "locomo_dev_r_all10_blended_multihop": (">=", 0.30),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def step(name: str, argv: list[str], failed: list[str]) -> None:
