@@ -22,7 +22,10 @@ METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 DEFAULT_RELATION = "RELATED_TO"
 DEFAULT_ENTITY_TYPE = "Thing"
 # Labels graphmem uses itself: an entity type may not borrow them.
-RESERVED_LABELS = frozenset({"Entity", "Fact", "Episode", "Change", "Scope"})
+RESERVED_LABELS = frozenset({"Entity", "Fact", "Episode", "Change", "Scope", "RelationWords"})
+# Relationship types graphmem uses itself (they link facts, not entities): recall never
+# reads them as relations between entities.
+RESERVED_RELATIONS = frozenset({"ABOUT", "FROM", "SUPERSEDES"})
 
 
 # Both sanitisers are pure and cached: a bulk add sanitises the same few types per fact.

@@ -1,5 +1,5 @@
 // Remove everything graphmem stored for the scopes a (partial) scope names: facts,
-// entities, episodes, change log, and the scope records. Nothing outside them.
+// entities, episodes, change log, relation vocabularies, and the scope records. Nothing outside them.
 // Runs in batches, so it needs an auto-commit transaction (`:auto` in Browser).
 MATCH (s:Scope)
 WHERE ($user_id IS NULL OR s.user_id = $user_id)
@@ -13,6 +13,8 @@ CALL (s) {
   MATCH (ep:Episode {scope_key: s.key}) RETURN ep AS node
   UNION
   MATCH (c:Change {scope_key: s.key}) RETURN c AS node
+  UNION
+  MATCH (v:RelationWords {scope_key: s.key}) RETURN v AS node
   UNION
   RETURN s AS node
 }

@@ -95,6 +95,9 @@ class WriteBatch:
     entities: list[EntityRow] = field(default_factory=list)
     about: list[tuple[str, str]] = field(default_factory=list)  # (fact_id, entity key)
     relations: list[RelationRow] = field(default_factory=list)
+    # Relation type -> the words its facts describe it with (one entry per occurrence):
+    # appended to the scope's RelationWords, which recall matches query words against.
+    vocabulary: dict[str, list[str]] = field(default_factory=dict)
 
 
 class GraphStore:
@@ -287,6 +290,7 @@ def batch_row(batch: WriteBatch) -> dict[str, Any]:
         "entities": [{**vars(e), "embedding": _vector(e.embedding)} for e in batch.entities],
         "about": [{"fact_id": f, "key": k} for f, k in batch.about],
         "relations": [vars(r) for r in batch.relations],
+        "vocabulary": [{"type": t, "words": w} for t, w in batch.vocabulary.items() if w],
     }
 
 
