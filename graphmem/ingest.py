@@ -27,7 +27,7 @@ from graphmem.embed import Embedder
 from graphmem.errors import ExtractionError, LLMError, StoreError
 from graphmem.extract import SELF_NAME, Extraction, extract
 from graphmem.llm.base import LLM, Completion
-from graphmem.models import FactInput, Message, Scope, Usage, entity_key
+from graphmem.models import SELF_KEY, FactInput, Message, Scope, Usage, entity_key
 from graphmem.resolve import (
     EntityCandidate,
     EntityDecision,
@@ -52,7 +52,6 @@ from graphmem.store.neo4j import (
 )
 from graphmem.writer import NewEntity, NewFact, NewRelation, build_batch, content_hash, stable_id
 
-SELF_KEY = "__self__"
 # Decide-and-write rounds when concurrent writers keep committing the same facts first.
 WRITE_ATTEMPTS = 3
 # What models write for the speaker; all of them are the scope's one self entity.

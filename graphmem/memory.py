@@ -15,6 +15,7 @@ from graphmem.errors import InputError, NotFoundError
 from graphmem.llm import LLM, get_llm
 from graphmem.metadata import flatten as flatten_metadata
 from graphmem.models import FactInput, Message, Scope
+from graphmem.relations import CueMatcher
 from graphmem.store import changes
 from graphmem.store.graph_reads import GraphReads
 from graphmem.store.neo4j import GraphStore, episode_row, native
@@ -46,6 +47,8 @@ class Memory:
         self.embedder = embedder or get_embedder(self.settings)
         self.store = store or GraphStore.connect(self.settings)
         self.store.bootstrap(self.embedder.dimension)
+        # Word vectors for matching queries to relations, cached across this Memory's searches.
+        self._matcher = CueMatcher(self.embedder)
 
     def close(self) -> None:
         self.embedder.close()
@@ -400,7 +403,10 @@ class Memory:
 
     def _recaller(self) -> recall.Recaller:
         return recall.Recaller(
-            RecallReads(self.store), self.embedder, self.settings.similarity_threshold
+            RecallReads(self.store),
+            self.embedder,
+            self.settings.similarity_threshold,
+            matcher=self._matcher,
         )
 
 
