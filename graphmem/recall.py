@@ -1,34 +1,39 @@
-"""Recall: query -> candidates -> subgraph -> scoring -> collapse -> ranked facts + context.
+"""Recall: query -> candidates -> relational paths -> walk -> scoring -> MMR -> ranked facts.
 
-No LLM call. The query is embedded once. Candidates are the scope's nearest facts (exact
-under the scope and filters) and the facts the graph walk reaches (lexical mode: the
-fulltext hits; Tuning.lexical_candidates adds them to the blend). Seeds for the walk are
-the entities the query names (exact look-ups of the normalised names its word runs could
-be: name_keys) and entities whose name embedding is at least the similarity threshold;
-hubs (entities most of the scope's facts are about, like the user's self) are left out,
-and the entities of the top fact hits can be added (Tuning.seed_facts, off by default).
-The walk follows 1-2 hops of relations valid in the read's window, degree-capped,
-preferring relations whose type shares a word with the query; such relations also carry
-the seeds on ("Alice's sister" -> Beth), so facts about Beth rank as if the query had
-named her. Each candidate is scored
+No LLM call. The query is embedded once; every read of one search shares a read
+transaction (one snapshot). The stages, in order:
 
-    score = w_vector * cosine + w_graph * proximity + w_lexical * lexical
+1. Candidates: the scope's nearest facts, exact under the scope, the read window and the
+   caller's filters (RecallReads.nearest_facts; lexical mode: fulltext hits instead).
+2. Anchors: the entities the query names (exact look-ups of the normalised names its word
+   runs could be: words.name_keys; a name inside a longer matched name is dropped), and
+   the scope's self entity when the query says I / me / my or names the user.
+3. Relational paths (graphmem/paths.py): the query's cue words (words.cues: content words
+   that name no anchor, with the order English gives them along a path) are matched to
+   the relation types of the database and to entity labels by stem and meaning
+   (relations.CueMatcher; a type is described by its name and by the words the scope's
+   own facts use for it, RelationWords), and a beam search walks up to 3 hops out of the
+   anchors, each step matching an unused cue. The facts carrying a path's relations are
+   candidates with path = exp(-(best path score - this path's) / path_spread): the
+   evidence for "Alice's sister's city" is returned together, ahead of Alice's own facts.
+4. Walk and proximity: the anchors (hubs aside), the entities at >= the threshold to the
+   query and the entities paths reached seed a 1-2 hop walk (relations the query asks
+   for first, degree-capped); the facts of the reached entities join the candidates
+   (within expansion budgets) and proximity is personalised PageRank over that subgraph.
+5. Scoring:
 
-where proximity is personalised PageRank over the retrieved subgraph (facts and entities,
-ABOUT links and relations), restarting at the seeds, scaled to [0, 1] by its best fact;
-lexical is the fulltext score scaled by the best lexical hit. The weights were chosen on
-the LoCoMo-R dev split (bench/locomo_recall.py): cosine leads and graph proximity is a
-small bonus (w_graph 0.08 on w_vector 1.0), so graph-reached facts break near-ties and
-enter the top k without pushing the vector head out. When the walk followed a relation
-the query names ("Alice's sister" over SISTER), proximity is anchored on the question and
-w_graph is asked_graph_weight (0.25) instead; w_lexical is 0 (any lexical weight traded
-multi-hop recall for single-hop).
-The top k is picked by maximal marginal relevance (score - diversity * the highest cosine
-to an already picked fact, diversity 0.2): questions whose answer spans several memories
-are served better by k different facts than by k paraphrases of the nearest one.
-Near-duplicates (same content hash or cosine >= duplicate_cosine) collapse into the best
-of them. Vector scores are always raw cosine of the stored vectors (also for index hits,
-whose own score is quantised).
+       score = w_vector * cosine + w_graph * proximity + w_path * path (+ w_lexical * lexical)
+
+   with cosine leading (w_vector 1.0) and proximity a small bonus (w_graph 0.08: chosen on
+   the LoCoMo-R dev split, bench/locomo_recall.py, where a larger graph weight cost
+   multi-hop recall), while a matched path decides (w_path 1.0, bench/relational.py):
+   questions that ask for no relation keep their vector head.
+6. Selection: the top k by maximal marginal relevance (score - diversity * the highest
+   cosine to a fact already picked, diversity 0.2); near-duplicates (same content hash or
+   cosine >= duplicate_cosine) collapse into the best of them.
+
+Vector scores are raw cosine of the stored vectors (also for index hits, whose own score
+is quantised).
 """
 
 from __future__ import annotations
