@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from graphmem.config import LOCAL_NEO4J_PASSWORD, Settings  # noqa: E402
+from graphmem.config import LEGACY_NEO4J_PASSWORD, Settings  # noqa: E402
 from graphmem.embed.local import LocalEmbedder  # noqa: E402
 from graphmem.memory import Memory  # noqa: E402
 from tests.fixtures.conversations.responder import ConversationLLM  # noqa: E402
@@ -30,7 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--neo4j-uri", default="bolt://127.0.0.1:7687")
     parser.add_argument("--user", default="neo4j")
-    parser.add_argument("--password", default=LOCAL_NEO4J_PASSWORD)
+    parser.add_argument("--password", default=LEGACY_NEO4J_PASSWORD)
     parser.add_argument("--conversation", default="people")
     args = parser.parse_args()
 

@@ -3,6 +3,7 @@ hostile input, concurrent writers and a Neo4j restart mid-stream, on a Neo4j of 
 
     python bench/stress.py                       # 10k adds + 10k searches, 4 workers
     python bench/stress.py --adds 2000 --searches 2000 --skip-faults
+    python bench/stress.py --only fairness --out stress_fairness.md   # one scenario alone
 
 Prints one table (and writes bench/results/stress.md): operations attempted, failed (and
 why), items lost, duplicate entities, cross-scope leaks, Cypher injections, p95 drift and
@@ -43,6 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+import fairness  # noqa: E402
 from benchlib import fact_pool, machine, markdown_table, save_markdown  # noqa: E402
 
 from graphmem.config import Settings  # noqa: E402
@@ -277,6 +279,16 @@ def main() -> None:
     parser.add_argument("--skip-faults", action="store_true")
     parser.add_argument("--heap", default="1g")
     parser.add_argument("--out", default="stress.md")
+    parser.add_argument(
+        "--only",
+        choices=["fairness"],
+        help="Run one scenario alone (fairness: one API key floods the REST server).",
+    )
+    parser.add_argument(
+        "--fairness-limits",
+        default="1000,4",
+        help="Per-key limits to run the fairness scenario with (1000: effectively none).",
+    )
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="graphmem-stress-"))
@@ -288,13 +300,17 @@ def main() -> None:
     embedder = LocalEmbedder(path=model_path_for_tests())
     settings = Settings(
         neo4j_uri=server.uri,
+        neo4j_password=server.password,
         embedder_path=model_path_for_tests(),
         llm_base_url=llm.url,
         data_dir=home / "data",
     )
     try:
         with Memory(settings, embedder=embedder) as memory:
-            rows, notes = run(memory, server, args)
+            rows, notes = ([], []) if args.only else run(memory, server, args)
+            fairness_rows, fairness_notes = run_fairness(memory, settings, args)
+            rows += fairness_rows
+            notes += fairness_notes
     finally:
         llm.stop()
         server.stop()
@@ -304,7 +320,7 @@ def main() -> None:
             f"Command: `python bench/stress.py {' '.join(sys.argv[1:])}`",
             markdown_table(["figure", "value"], rows),
             *notes,
-            scale_note(args),
+            *([] if args.only else [scale_note(args)]),
         ]
     )
     print(body)
@@ -322,6 +338,38 @@ def scale_note(args: argparse.Namespace) -> str:
         f"over {args.users} user scopes ({scale}). The '8 concurrent adds of one sentence' "
         "rows check that writers of one scope are serialised: one fact, three entities."
     )
+
+
+def run_fairness(
+    memory: Memory, settings: Settings, args: argparse.Namespace
+) -> tuple[list[list[Any]], list[str]]:
+    """One key floods (128 searches, 64 in flight), another searches: its p95 against idle."""
+    users = (f"flooder-{uuid.uuid4().hex[:6]}", f"bystander-{uuid.uuid4().hex[:6]}")
+    log("fairness: seeding two users")
+    fairness.seed(memory, users)
+    rows: list[list[Any]] = []
+    for limit in (int(x) for x in args.fairness_limits.split(",")):
+        (port,) = free_ports(1)
+        found = fairness.measure(settings, port, limit, users, log=log)
+        name = "no limit" if limit >= 64 else f"limit {limit}"
+        rows += [
+            [
+                f"fairness, {name}: other key's search p95 ms, idle -> flood (x)",
+                f"{found.idle_p95_ms:.0f} -> {found.flood_p95_ms:.0f} (x{found.ratio:.1f})",
+            ],
+            [
+                f"fairness, {name}: flood of {found.flood_searches} searches took s (429s)",
+                f"{found.flood_s:.1f} ({found.flood_429})",
+            ],
+        ]
+    for user in users:
+        memory.reset(user_id=user)
+    note = (
+        "Fairness (issue 13, F6): `graphmem serve` in its own process with two API keys; key A "
+        "sends 128 searches from 64 threads at once (a 429 retried after its Retry-After), "
+        "key B searches one at a time meanwhile; B's p95 against B's p95 with the server idle."
+    )
+    return rows, [note]
 
 
 def neo4j_pid(server: Dedicated) -> int | None:

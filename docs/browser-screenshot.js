@@ -1,7 +1,9 @@
 // Headless Chromium drives Neo4j Browser: log in, apply cypher/browser/graphmem.grass with
-// Browser's :style command, run a saved query, screenshot the result frame (docs/browser-graph.png).
-// Needs: npm install puppeteer-core, a chromium. Usage:
-//   node browser-screenshot.js URL PASSWORD GRASS QUERY_FILE USER_ID OUT.png
+// Browser's :style command, run a saved query, show its result frame full screen, fit the
+// graph to it, and screenshot it (docs/browser-graph.png; the memory it shows: docs/browser_demo.py).
+// Needs: npm install puppeteer-core, a chromium (Debian: apt-get install chromium). Usage:
+//   NODE_PATH=<dir>/node_modules node browser-screenshot.js URL PASSWORD GRASS QUERY_FILE \
+//     USER_ID OUT.png
 const puppeteer = require('puppeteer-core');
 const fs = require('fs');
 const [,, url, password, grassPath, queryPath, userId, out] = process.argv;
@@ -25,7 +27,7 @@ async function run(page, text) {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
            '--disable-component-update', '--disable-sync', '--no-first-run',
            '--user-data-dir=' + require('os').tmpdir() + '/graphmem-shot-' + Date.now()],
-    defaultViewport: { width: 1400, height: 900 },
+    defaultViewport: { width: 1400, height: 900, deviceScaleFactor: 1.5 },
   });
   const page = await browser.newPage();
   await page.goto(url, { waitUntil: 'networkidle2', timeout: 60000 });
@@ -55,7 +57,14 @@ async function run(page, text) {
     .filter(l => !l.trim().startsWith('//')).join(' ').replace(/\s+/g, ' ').trim();
   await run(page, query);
   await sleep(4000);
-  // The result frame: the graph and Browser's legend of labels and types.
-  await page.screenshot({ path: out, clip: { x: 68, y: 126, width: 1326, height: 546 } });
+  // The result frame full screen (the graph and Browser's legend of labels and types),
+  // fitted to the frame, so captions are legible.
+  const full = await page.$('[title="Fullscreen"], [aria-label="Fullscreen"]');
+  if (full) { await full.click(); await sleep(2500); }
+  for (const step of ['zoom-to-fit']) {
+    const button = await page.$(`[aria-label="${step}"]`);
+    if (button) { await button.click(); await sleep(1500); }
+  }
+  await page.screenshot({ path: out });
   await browser.close();
 })().catch(e => { console.error(e); process.exit(1); });

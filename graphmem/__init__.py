@@ -1,8 +1,9 @@
 """graphmem: relationship-aware long-term memory for LLM agents, on Neo4j."""
 
 from graphmem.config import Settings
+from graphmem.domain import DomainSchema
 from graphmem.errors import GraphMemError
 from graphmem.memory import Memory
 
-__all__ = ["GraphMemError", "Memory", "Settings"]
+__all__ = ["DomainSchema", "GraphMemError", "Memory", "Settings"]
 __version__ = "0.1.0"

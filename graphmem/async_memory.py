@@ -30,9 +30,13 @@ METHODS = (
     "delete_all",
     "history",
     "reset",
+    "forget",
+    "erasures",
     "entities",
     "relations",
     "export_graph",
+    "backup",
+    "restore",
 )
 
 
@@ -86,6 +90,10 @@ class AsyncMemory:
     delete_all = _in_thread("delete_all")
     history = _in_thread("history")
     reset = _in_thread("reset")
+    forget = _in_thread("forget")
+    erasures = _in_thread("erasures")
     entities = _in_thread("entities")
     relations = _in_thread("relations")
     export_graph = _in_thread("export_graph")
+    backup = _in_thread("backup")
+    restore = _in_thread("restore")

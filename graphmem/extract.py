@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from graphmem.errors import ExtractionError
 from graphmem.llm.base import LLM, ChatMessage, Completion
 from graphmem.llm.json_output import parse_json_object
-from graphmem.models import Message, entity_key
+from graphmem.models import Message, entity_key, representable_time
 from graphmem.prompts import Prompt, load_prompt
 
 SELF_NAME = "User"
@@ -32,6 +32,7 @@ MAX_RELATIONS = 200
 MAX_NAME = 200
 MAX_TEXT = 2_000
 MAX_ERRORS_QUOTED = 8
+_TOP_LEVEL = frozenset({"facts", "entities", "relations"})
 
 # Field names small models use instead of ours; mapped before validation, never guessed further.
 _SYNONYMS: dict[str, dict[str, str]] = {
@@ -70,7 +71,8 @@ class _Item(BaseModel):
 def _when(value: Any) -> datetime | None:
     """An ISO 8601 date or datetime as an aware datetime (UTC if none given); else None.
 
-    A date the model garbled is dropped rather than failing the whole extraction.
+    A date the model garbled, or one Neo4j cannot hold (representable_time), is dropped
+    rather than failing the whole extraction.
     """
     if value is None or value == "":
         return None
@@ -84,6 +86,10 @@ def _when(value: Any) -> datetime | None:
             parsed = datetime.fromisoformat(text)
         except ValueError:
             return None
+    try:
+        representable_time(parsed)
+    except ValueError:
+        return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
@@ -168,6 +174,17 @@ class Extraction(BaseModel):
     entities: list[ExtractedEntity] = Field(default_factory=list, max_length=MAX_ENTITIES)
     relations: list[ExtractedRelation] = Field(default_factory=list, max_length=MAX_RELATIONS)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _ours(cls, data: Any) -> Any:
+        # An answer in another shape ({"memories": [...]}, a custom prompt's own format)
+        # would validate as "nothing to remember" and drop every memory without a word.
+        if isinstance(data, dict) and data and not data.keys() & _TOP_LEVEL:
+            raise ValueError(
+                f"the answer has none of the fields {sorted(_TOP_LEVEL)}, only {sorted(data)}"
+            )
+        return data
+
     @model_validator(mode="after")
     def _references(self) -> Extraction:
         ids = [f.id for f in self.facts]
@@ -249,9 +266,15 @@ def extraction_messages(
     prompt: Prompt, messages: Sequence[Message], message_time: datetime
 ) -> list[ChatMessage]:
     system = prompt.render(self_name=SELF_NAME, message_time=message_time.isoformat())
-    transcript = "\n".join(f"{m.name or m.role}: {m.content}" for m in messages)
+    transcript = "\n".join(_line(m) for m in messages)
     user = f"Conversation (message time {message_time.isoformat()}):\n\n{transcript}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def _line(message: Message) -> str:
+    """One message of the transcript; its own time first when it has one."""
+    when = f"[{message.timestamp.isoformat()}] " if message.timestamp else ""
+    return f"{when}{message.name or message.role}: {message.content}"
 
 
 def repair_messages(answer: str, error: ExtractionError) -> list[ChatMessage]:

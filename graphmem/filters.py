@@ -27,6 +27,7 @@ from the caller travels as a parameter (`f[$flt_3_key]`, `$flt_3_value`).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ GROUPS = ("AND", "OR", "NOT")
 WILDCARD = "*"
 MAX_LEAVES = 100
 MAX_LIST = 1000
+# Groups nest at most this deep: real filters nest two or three; deeper ones would only
+# exhaust the compiler's recursion (and Cypher's parser) on a hostile request.
+MAX_DEPTH = 16
 _ALIAS = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 
 # {v} is the property reference, {p} the value parameter. Every template yields true/false.
@@ -112,15 +116,17 @@ class _Compiler:
         self._ids: Iterator[int] = itertools.count()
         self._leaves = 0
 
-    def mapping(self, node: Mapping[str, Any], where: str) -> str:
+    def mapping(self, node: Mapping[str, Any], where: str, depth: int = 1) -> str:
         if not isinstance(node, Mapping) or not node:
             raise FilterError(f"{where}: expected a non-empty mapping")
-        parts = [self.entry(key, value, where) for key, value in node.items()]
+        if depth > MAX_DEPTH:
+            raise FilterError(f"filters nest deeper than {MAX_DEPTH} groups")
+        parts = [self.entry(key, value, where, depth) for key, value in node.items()]
         return _join(parts, "AND")
 
-    def entry(self, key: Any, value: Any, where: str) -> str:
+    def entry(self, key: Any, value: Any, where: str, depth: int) -> str:
         if key in GROUPS:
-            return self.group(key, value, f"{where}.{key}")
+            return self.group(key, value, f"{where}.{key}", depth)
         if not isinstance(key, str):
             raise FilterError(f"{where}: filter keys must be strings, got {key!r}")
         if key.upper() in GROUPS:
@@ -136,11 +142,11 @@ class _Compiler:
             return self.leaf(prop, "exists", None, f"{where}.{key}")
         return self.leaf(prop, "eq", value, f"{where}.{key}")
 
-    def group(self, op: str, value: Any, where: str) -> str:
+    def group(self, op: str, value: Any, where: str, depth: int) -> str:
         items: Sequence[Any] = [value] if isinstance(value, Mapping) else value
         if isinstance(items, (str, bytes)) or not isinstance(items, Sequence) or not items:
             raise FilterError(f"{where}: expected a mapping or a non-empty list of mappings")
-        parts = [self.mapping(item, f"{where}[{i}]") for i, item in enumerate(items)]
+        parts = [self.mapping(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(items)]
         if op == "NOT":
             return f"(NOT {_join(parts, 'AND')})"
         return _join(parts, op)
@@ -191,6 +197,8 @@ def _checked_value(op: str, value: Any, where: str) -> Any:
 
 
 def _scalar(value: Any, where: str) -> str | int | float | bool:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FilterError(f"{where}: {value} is not a number a filter can compare")
     if isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, (list, tuple)):

@@ -22,10 +22,16 @@ METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 DEFAULT_RELATION = "RELATED_TO"
 DEFAULT_ENTITY_TYPE = "Thing"
 # Labels graphmem uses itself: an entity type may not borrow them.
-RESERVED_LABELS = frozenset({"Entity", "Fact", "Episode", "Change", "Scope", "RelationWords"})
-# Relationship types graphmem uses itself (they link facts, not entities): recall never
-# reads them as relations between entities.
-RESERVED_RELATIONS = frozenset({"ABOUT", "FROM", "SUPERSEDES"})
+RESERVED_LABELS = frozenset(
+    {"Entity", "Fact", "Episode", "Change", "Scope", "RelationWords", "Erasure"}
+)
+# The type a relation takes once it no longer holds (superseded, or ended before it was
+# stored); its own type moves to the property `relation`. Browser's "connect result nodes"
+# then draws it as what it is, history (cypher/browser/graphmem.grass styles it), never as a
+# current LIVES_IN. The Cypher files name it literally ('WAS').
+HISTORY_RELATION = "WAS"
+# Relationship types graphmem uses itself: a relation from outside may not borrow them.
+RESERVED_RELATIONS = frozenset({"ABOUT", "FROM", "SUPERSEDES", HISTORY_RELATION})
 
 
 # Both sanitisers are pure and cached: a bulk add sanitises the same few types per fact.
@@ -36,6 +42,8 @@ def relation_type(raw: str) -> str:
     candidate = "_".join(w.upper() for w in words)[:MAX_RELATION_TYPE].strip("_")
     if not candidate or not candidate[0].isalpha():
         return DEFAULT_RELATION
+    if candidate in RESERVED_RELATIONS:
+        return f"{candidate}_RELATION"
     return candidate
 
 

@@ -23,11 +23,12 @@ from typing import Any
 from neo4j import ManagedTransaction
 
 from graphmem import identifiers
+from graphmem.drafts import Draft, drafts_from_extraction, latest_timestamp, speaker_name
 from graphmem.embed import Embedder
 from graphmem.errors import ExtractionError, LLMError, StoreError
-from graphmem.extract import SELF_NAME, Extraction, extract
+from graphmem.extract import SELF_NAME, extract
 from graphmem.llm.base import LLM, Completion
-from graphmem.models import SELF_KEY, FactInput, Message, Scope, Usage, entity_key
+from graphmem.models import SELF_KEY, Message, Scope, Usage, entity_key, self_key_of
 from graphmem.resolve import (
     EntityCandidate,
     EntityDecision,
@@ -40,6 +41,8 @@ from graphmem.resolve import (
     decide_fact,
     resolve,
 )
+from graphmem.shapes import aware, utc
+from graphmem.shaping import Shaping
 from graphmem.store import candidates as store_candidates
 from graphmem.store import changes
 from graphmem.store.neo4j import (
@@ -50,33 +53,11 @@ from graphmem.store.neo4j import (
     apply_batches,
     write_episodes_in,
 )
+from graphmem.validity import Span, closing_time, replaces
 from graphmem.writer import NewEntity, NewFact, NewRelation, build_batch, content_hash, stable_id
 
 # Decide-and-write rounds when concurrent writers keep committing the same facts first.
 WRITE_ATTEMPTS = 3
-# What models write for the speaker; all of them are the scope's one self entity.
-SELF_ALIASES = frozenset(
-    {"user", "the user", "i", "me", "my", "myself", "speaker", "the speaker", "self"}
-)
-
-
-@dataclass
-class DraftRelation:
-    source: str
-    type: str
-    target: str
-
-
-@dataclass
-class Draft:
-    """A fact ready to resolve: from an extraction or handed in pre-extracted."""
-
-    text: str
-    entities: list[tuple[str, str]] = field(default_factory=list)  # (name, type)
-    relations: list[DraftRelation] = field(default_factory=list)
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,6 +80,28 @@ class WriteContext:
     # LLM call: there is no extraction to outlive, and the add stays all or nothing. None:
     # the episode was written up front (before an LLM call, or by the caller).
     episode: dict[str, Any] | None = None
+    # The deployer's prompts and domain types (graphmem/shaping.py).
+    shaping: Shaping = field(default_factory=Shaping.builtin)
+    # The user's name when the messages give one (a user message's `name`).
+    speaker: str | None = None
+
+    @property
+    def self_aliases(self) -> frozenset[str]:
+        """Names of the scope's self besides "I"/"me": its user_id and the speaker's name."""
+        names = (self.scope.user_id, self.speaker)
+        return frozenset(entity_key(n) for n in names if n and entity_key(n))
+
+    def key_of(self, name: str) -> str:
+        return self_key_of(name, self.self_aliases)
+
+    def span(self, draft: Draft) -> Span:
+        """The draft's times: valid from its own date, else from when it was said; but a
+        fact that had already ended when it was said ("until 2020") has no known start."""
+        observed = draft.observed_at or self.at
+        start = draft.valid_from
+        if start is None and (draft.valid_to is None or utc(draft.valid_to) >= utc(observed)):
+            start = observed
+        return Span(start, draft.valid_to, observed)
 
 
 @dataclass
@@ -135,16 +138,18 @@ def add_inferred(
     threshold: float,
     timestamp: datetime | None = None,
     episode_id: str | None = None,
+    shaping: Shaping | None = None,
 ) -> dict[str, Any]:
     """add(infer=True). Raises ExtractionError (episode kept, status failed) or LLMError."""
-    at = _aware(timestamp) if timestamp else datetime.now(timezone.utc)
+    shaping = shaping or Shaping.builtin()
+    at = aware(timestamp or latest_timestamp(turns) or datetime.now(timezone.utc))
     if episode_id is None:
         episode_id = str(uuid.uuid4())
         store.write_episode(episode_id, scope, turns, infer=True)
         if timestamp is not None or metadata:
             changes.set_episode_context(store, episode_id, timestamp and at, metadata)
     try:
-        result = extract(llm, turns, message_time=at)
+        result = extract(llm, turns, message_time=at, prompt=shaping.extraction)
     except (ExtractionError, LLMError) as exc:
         store.set_episode_status(episode_id, "failed", str(exc))
         kind = ExtractionError if isinstance(exc, ExtractionError) else LLMError
@@ -161,6 +166,8 @@ def add_inferred(
         actor=f"llm:{result.model}",
         prompt_version=result.prompt_version,
         model=result.model,
+        shaping=shaping,
+        speaker=speaker_name(turns),
     )
     _count(ctx.usage, result.completions)
     drafts = drafts_from_extraction(result.extraction, metadata or {})
@@ -177,6 +184,7 @@ def add_drafts(ctx: WriteContext, drafts: Sequence[Draft], llm: LLM | None) -> d
     writer committed one of these facts between our reads and our write, they are made
     again against what is now stored (so concurrent identical adds store one fact).
     """
+    _constrain_types(ctx, drafts)
     entities, facts = _plan(ctx, drafts)
     _embed(ctx, entities, facts)
     if llm is None:
@@ -206,10 +214,12 @@ def _resolve_all(
         EntityQuestion(e.name, e.type, e.decision) for e in entities if not e.decision.settled
     ]
     fact_questions = [
-        FactQuestion(f.draft.text, f.decision) for f in facts if not f.decision.settled
+        FactQuestion(f.draft.text, f.decision, ctx.span(f.draft))
+        for f in facts
+        if not f.decision.settled
     ]
     if llm is not None and (questions or fact_questions):
-        completion = resolve(llm, questions, fact_questions)
+        completion = resolve(llm, questions, fact_questions, prompt=ctx.shaping.resolution)
         _count(ctx.usage, [completion] if completion else [])
     for question in questions:
         question.decision.ask = []  # without an LLM, the safe default: a new entity
@@ -218,67 +228,51 @@ def _resolve_all(
     _finalise_keys(entities)
 
 
+def resolve_entities(ctx: WriteContext, draft: Draft) -> tuple[list[NewEntity], dict[str, str]]:
+    """The entities a draft names, resolved against the scope by rule (no LLM call): exact
+    keys and confirmed names merge, anything else is new. Returns the entity rows to write
+    and each name's key -> the key it resolved to (for an edit of a stored fact)."""
+    _constrain_types(ctx, [draft])
+    entities, _ = _plan(ctx, [draft])
+    _embed(ctx, entities, [])
+    _resolve_all(ctx.store, ctx, entities, [], None)
+    rows = [
+        NewEntity(e.name, e.type, e.vector, explicit_key=e.final_key, aliases=_aliases(ctx, e))
+        for e in entities
+        if e.write_row
+    ]
+    return rows, {e.key: e.final_key for e in entities}
+
+
 class _FactsTaken(Exception):
-    """Another writer committed some of this add's facts first; decide again."""
-
-
-def drafts_from_extraction(extraction: Extraction, metadata: Mapping[str, Any]) -> list[Draft]:
-    types = {entity_key(e.name): e.type for e in extraction.entities}
-    drafts = []
-    for fact in extraction.facts:
-        rels = [r for r in extraction.relations if r.fact == fact.id]
-        named = list(
-            dict.fromkeys([*fact.entities, *(n for r in rels for n in (r.source, r.target))])
-        )
-        valid_from = fact.valid_from or min(
-            (r.valid_from for r in rels if r.valid_from), default=None
-        )
-        valid_to = fact.valid_to or max((r.valid_to for r in rels if r.valid_to), default=None)
-        drafts.append(
-            Draft(
-                text=fact.text,
-                entities=[(n, types.get(entity_key(n), "Thing")) for n in named if entity_key(n)],
-                relations=[DraftRelation(r.source, r.type, r.target) for r in rels],
-                valid_from=valid_from,
-                valid_to=valid_to,
-                metadata=metadata,
-            )
-        )
-    return drafts
-
-
-def drafts_from_inputs(facts: Sequence[FactInput]) -> list[Draft]:
-    """Pre-extracted facts (add_facts, import) as drafts for the same write path."""
-    drafts = []
-    for fact in facts:
-        types = {entity_key(e.name): e.type for e in fact.entities}
-        named = [e.name for e in fact.entities]
-        named += [n for t in fact.relations for n in (t.source, t.target)]
-        unique = list(dict.fromkeys(named))
-        drafts.append(
-            Draft(
-                text=fact.text,
-                entities=[(n, types.get(entity_key(n), "Thing")) for n in unique],
-                relations=[DraftRelation(t.source, t.relation, t.target) for t in fact.relations],
-                valid_from=fact.valid_from,
-                valid_to=fact.valid_to,
-                metadata=fact.metadata,
-            )
-        )
-    return drafts
+    """Another writer committed some of this add's facts first, or a delete removed what
+    its decisions rest on; decide again."""
 
 
 # ---- planning -----------------------------------------------------------------------------
 
 
-def self_name(scope: Scope) -> str:
-    """The display name of the scope's self entity."""
-    return scope.user_id or scope.agent_id or scope.run_id or SELF_NAME
+def _constrain_types(ctx: WriteContext, drafts: Sequence[Draft]) -> None:
+    """The domain schema's types in place of the drafts' own (the open domain keeps them)."""
+    if not ctx.shaping.domain:
+        return
+    mapping = ctx.shaping.types.map(
+        {t for d in drafts for _, t in d.entities},
+        {r.type for d in drafts for r in d.relations},
+        ctx.embedder,
+    )
+    ctx.usage.embeddings += mapping.embedded
+    for draft in drafts:
+        draft.entities = [(name, mapping.entities[t]) for name, t in draft.entities]
+        for relation in draft.relations:
+            relation.type = mapping.relations[relation.type]
 
 
-def _key_of(name: str) -> str:
-    key = entity_key(name)
-    return SELF_KEY if key in SELF_ALIASES or key == SELF_KEY else key
+def self_name(ctx: WriteContext) -> str:
+    """The display name of the scope's self entity: the user's name when the messages give
+    it, else the scope's id."""
+    scope = ctx.scope
+    return ctx.speaker or scope.user_id or scope.agent_id or scope.run_id or SELF_NAME
 
 
 def _plan(ctx: WriteContext, drafts: Sequence[Draft]) -> tuple[list[_Entity], list[_Fact]]:
@@ -288,9 +282,9 @@ def _plan(ctx: WriteContext, drafts: Sequence[Draft]) -> tuple[list[_Entity], li
         digest = content_hash(draft.text)
         facts.setdefault(digest, _Fact(draft, digest))
         for name, type_ in draft.entities:
-            key = _key_of(name)
+            key = ctx.key_of(name)
             if key == SELF_KEY:
-                entities.setdefault(key, _Entity(key, self_name(ctx.scope), "Person"))
+                entities.setdefault(key, _Entity(key, self_name(ctx), "Person"))
                 continue
             sanitised = identifiers.entity_type(type_)
             known = entities.get(key)
@@ -316,7 +310,9 @@ def _decide(
 ) -> None:
     """Decide by rule from the store's candidates; `ask`: an LLM will settle open questions."""
     hashes = [] if ask else [f.digest for f in facts]
-    known = store_candidates.known(reader, ctx.scope, [e.key for e in entities], hashes)
+    # The self is always read: its stored aliases (the user's name) claim names below.
+    keys = [SELF_KEY, *(e.key for e in entities)]
+    known = store_candidates.known(reader, ctx.scope, keys, hashes)
     _decide_entities(reader, ctx, entities, known.entities)
     # Similar facts and relation rivals are questions for an LLM; without one they become
     # plain adds, so only equal content (a duplicate, found by `known`) decides anything.
@@ -339,7 +335,12 @@ def _decide_entities(
     found = {
         e.key: [c for c in similar.get(i, []) if c.key != SELF_KEY] for i, e in enumerate(unsettled)
     }
+    stored_self = exact.get(SELF_KEY)
     for entity in others:
+        if stored_self is not None and entity.key in stored_self.aliases:
+            # A name the user is known by (stored from an earlier add): the self entity.
+            entity.decision = EntityDecision(merge_into=stored_self)
+            continue
         candidates = found.get(entity.key, [])
         entity.decision = decide_entity(entity.name, entity.type, exact.get(entity.key), candidates)
     for entity in entities:
@@ -374,10 +375,10 @@ def _relation_rivals(
     items = []
     for index, fact in enumerate(facts):
         for rel in fact.draft.relations:
-            source = _key_of(rel.source)
+            source = ctx.key_of(rel.source)
             if source in exact:
                 kind = identifiers.relation_type(rel.type)
-                items.append((index, source, kind, _key_of(rel.target), fact.vector))
+                items.append((index, source, kind, ctx.key_of(rel.target), fact.vector))
     # Keys seen once per index: a fact with two LIVES_IN relations asks once per rival.
     found = store_candidates.facts_behind_relations(reader, ctx.scope, items)
     return {i: list({c.id: c for c in hits}.values()) for i, hits in found.items()}
@@ -420,28 +421,32 @@ def _resolve_and_write(
     """An add without an LLM: lock, read candidates, decide and write in one transaction."""
 
     def work(tx: ManagedTransaction) -> _Writes:
-        changes.lock_scope_in(tx, ctx.scope, ctx.episode_id, [])
+        changes.lock_scope_in(tx, ctx.scope, ctx.episode_id)
         _resolve_all(TransactionReader(tx), ctx, entities, facts, None)
         writes = _writes(ctx, entities, facts)
         _apply(tx, ctx, writes)
         return writes
 
     writes = ctx.store.write(work)
-    return _result(ctx, facts, writes.batch, entities)
+    return _result(ctx, facts, writes, entities)
 
 
 def _write(ctx: WriteContext, entities: list[_Entity], facts: list[_Fact]) -> dict[str, Any]:
-    """Write decisions made before the transaction; _FactsTaken if they went stale."""
+    """Write decisions made before the transaction; _FactsTaken if they went stale: another
+    writer stored these facts, or a delete removed an entity or fact they rest on."""
     writes = _writes(ctx, entities, facts)
     hashes = [row.props["content_hash"] for row in writes.batch.facts]
 
     def work(tx: ManagedTransaction) -> None:
-        if changes.lock_scope_in(tx, ctx.scope, ctx.episode_id, hashes):
+        taken, gone = changes.lock_scope_in(
+            tx, ctx.scope, ctx.episode_id, hashes, writes.touched, writes.duplicates
+        )
+        if taken or gone:
             raise _FactsTaken
         _apply(tx, ctx, writes)
 
     ctx.store.write(work)
-    return _result(ctx, facts, writes.batch, entities)
+    return _result(ctx, facts, writes, entities)
 
 
 def _writes(ctx: WriteContext, entities: list[_Entity], facts: list[_Fact]) -> _Writes:
@@ -452,7 +457,10 @@ def _writes(ctx: WriteContext, entities: list[_Entity], facts: list[_Fact]) -> _
         k for nf in new_facts for r in nf.relations for k in (r.source, r.target)
     }
     rows = [e for e in entities if e.write_row and e.final_key in referenced]
-    new_entities = [NewEntity(e.name, e.type, e.vector, explicit_key=e.final_key) for e in rows]
+    new_entities = [
+        NewEntity(e.name, e.type, e.vector, explicit_key=e.final_key, aliases=_aliases(ctx, e))
+        for e in rows
+    ]
     batch = build_batch(ctx.scope, ctx.episode_id, new_facts, new_entities)
     for fact, row in zip(written, batch.facts, strict=True):
         fact.id = row.id
@@ -479,36 +487,58 @@ def _apply(tx: ManagedTransaction, ctx: WriteContext, writes: _Writes) -> None:
         changes.set_episode_status_in(tx, ctx.episode_id, ctx.final_status)
 
 
+def _aliases(ctx: WriteContext, entity: _Entity) -> list[str]:
+    """The names the self entity is stored under besides its key (lookups use them)."""
+    if entity.final_key != SELF_KEY:
+        return []
+    return sorted(ctx.self_aliases | {entity_key(entity.name)})
+
+
 def _new_fact(ctx: WriteContext, fact: _Fact, keys: Mapping[str, str]) -> NewFact:
     draft = fact.draft
-    mapped = [keys[_key_of(n)] for n, _ in draft.entities if _key_of(n) in keys]
+    key_of = ctx.key_of
+    mapped = [keys[key_of(n)] for n, _ in draft.entities if key_of(n) in keys]
     relations = [
-        NewRelation(keys[_key_of(r.source)], r.type, keys[_key_of(r.target)])
+        NewRelation(keys[key_of(r.source)], r.type, keys[key_of(r.target)])
         for r in draft.relations
-        if _key_of(r.source) in keys and _key_of(r.target) in keys
+        if key_of(r.source) in keys and key_of(r.target) in keys
     ]
+    span = ctx.span(draft)
     return NewFact(
         text=draft.text,
         embedding=fact.vector,
         metadata=dict(draft.metadata),
         entities=list(dict.fromkeys(mapped)),
         relations=relations,
-        valid_from=draft.valid_from,
-        valid_to=draft.valid_to,
+        valid_from=span.valid_from,
+        valid_to=span.valid_to,
+        observed_at=span.observed_at,
         prompt_version=ctx.prompt_version,
         model=ctx.model,
     )
 
 
 def _supersessions(ctx: WriteContext, written: list[_Fact]) -> list[changes.Supersession]:
+    """Who replaces whom, by valid time (graphmem/validity.py): a new fact replaces the
+    stored ones it speaks later than; one that speaks earlier than a stored fact is placed
+    in history instead, closed by the earliest of those."""
     rows = []
     for fact in written:
-        if fact.decision.event not in ("UPDATE", "CONTRADICTS"):
+        event = fact.decision.event
+        if event not in ("UPDATE", "CONTRADICTS"):
             continue
-        close = fact.decision.event == "CONTRADICTS"
-        at = fact.draft.valid_from or ctx.at
+        close = event == "CONTRADICTS"
+        span = ctx.span(fact.draft)
+        newer = [c for c in fact.decision.existing if not replaces(span, c.span)]
         for old in fact.decision.existing:
-            rows.append(changes.Supersession(fact.id, old.id, fact.decision.event, close, at))
+            if old in newer:
+                continue
+            at = closing_time(span.valid_from or ctx.at, old.span.valid_from)
+            rows.append(changes.Supersession(fact.id, old.id, event, close, at))
+        if newer:  # closed by the stored fact that began first after it
+            later = min(newer, key=lambda c: c.span.speaks_of or ctx.at)
+            at = closing_time(later.span.valid_from or ctx.at, span.valid_from)
+            rows.append(changes.Supersession(later.id, fact.id, event, close, at))
     return rows
 
 
@@ -520,11 +550,11 @@ def _changes(
         replaced = [c.id for c in fact.decision.existing]
         reason = f"{fact.decision.event} of {', '.join(replaced)}" if replaced else "ADD"
         log.append(_change(ctx, len(log), fact.id, "ADD", None, fact.draft.text, reason))
-    texts = {f.id: f.draft.text for f in written}
-    old_texts = {c.id: c.text for f in written for c in f.decision.existing}
+    texts = {c.id: c.text for f in written for c in f.decision.existing}
+    texts |= {f.id: f.draft.text for f in written}
     for row in supersessions:
         reason = f"{row.event} by {row.new_id}"
-        old, new = old_texts[row.old_id], texts[row.new_id]
+        old, new = texts[row.old_id], texts[row.new_id]
         log.append(_change(ctx, len(log), row.old_id, "SUPERSEDE", old, new, reason))
     return log
 
@@ -537,12 +567,24 @@ def _change(
 
 
 def _result(
-    ctx: WriteContext, facts: list[_Fact], batch: WriteBatch, entities: list[_Entity]
+    ctx: WriteContext, facts: list[_Fact], writes: _Writes, entities: list[_Entity]
 ) -> dict[str, Any]:
+    batch = writes.batch
+    # Facts that arrived after a fact dated later: added, but as history.
+    closed_by = {r.old_id: r.new_id for r in writes.supersessions}
     results = []
     for fact in facts:
         decision = fact.decision
-        if decision.event == "NONE":
+        if fact.id and fact.id in closed_by:
+            results.append(
+                {
+                    "id": fact.id,
+                    "memory": fact.draft.text,
+                    "event": "ADD",
+                    "superseded_by": closed_by[fact.id],
+                }
+            )
+        elif decision.event == "NONE":
             old = decision.existing[0]
             results.append({"id": old.id, "memory": old.text, "event": "NONE"})
         elif decision.event in ("UPDATE", "CONTRADICTS"):
@@ -569,9 +611,7 @@ def _result(
         }
         for r in batch.relations
     ]
-    superseded = [
-        c.id for f in facts if f.decision.event == "CONTRADICTS" for c in f.decision.existing
-    ]
+    superseded = [r.old_id for r in writes.supersessions if r.event == "CONTRADICTS"]
     return {
         "results": results,
         "relations": {"added_entities": relations, "superseded": superseded},
@@ -585,7 +625,3 @@ def _count(usage: Usage, completions: Sequence[Completion]) -> None:
         usage.llm_calls += 1
         usage.prompt_tokens += completion.prompt_tokens
         usage.completion_tokens += completion.completion_tokens
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -1,14 +1,20 @@
-"""Validation of what callers hand the public API, into graphmem's own errors."""
+"""Validation of what callers hand the public API, into graphmem's own errors.
+
+Every public entry point checks its arguments here, so a wrong type is an InputError that
+says which argument, never a TypeError or AttributeError from deep inside.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timezone
 from typing import Any
 
 from pydantic import ValidationError
 
 from graphmem.errors import InputError
-from graphmem.models import MAX_MESSAGES, FactInput, Message, Scope
+from graphmem.models import MAX_MESSAGES, FactInput, Message, Scope, representable_time
 
 MessagesLike = str | Mapping[str, Any] | Message | Sequence[Mapping[str, Any] | Message | str]
 
@@ -30,10 +36,76 @@ def scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> Scop
         raise InputError(f"invalid scope: {_first_error(exc)}") from None
 
 
+def moment(value: Any, name: str) -> datetime | None:
+    """A point in time as callers give it: a datetime, a date (its midnight), ISO 8601 text
+    ("2023-12-01", "2023-12-01T09:30:00Z") or Unix seconds (mem0's timestamp), as an aware
+    datetime (naive ones are UTC) within years 1-9999 once in UTC. None stays None; anything
+    else is an InputError."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        try:
+            parsed = datetime.fromtimestamp(value, timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise InputError(f"{name} {value!r} is out of range") from None
+    elif isinstance(value, str) and value.strip():
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InputError(f"{name} {value!r} is not an ISO 8601 date or time") from None
+    else:
+        raise InputError(f"{name} must be a datetime, a date or ISO 8601 text, not {_kind(value)}")
+    try:
+        representable_time(parsed)
+    except ValueError as exc:
+        raise InputError(f"{name}: {exc}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def fraction(value: Any, name: str) -> float | None:
+    """A number between 0 and 1 (a score threshold), or None; else an InputError."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise InputError(f"{name} must be a number between 0 and 1, not {value!r}")
+    return float(value)
+
+
 def facts(values: Sequence[str | Mapping[str, Any] | FactInput]) -> list[FactInput]:
-    if isinstance(values, (str, Mapping)) or not values:
-        raise InputError("facts must be a non-empty list of strings or fact dicts")
+    if not isinstance(values, (list, tuple)) or not values:
+        raise InputError(
+            f"facts must be a non-empty list of strings or fact dicts, not {_kind(values)}"
+        )
     return [_fact(v, i) for i, v in enumerate(values)]
+
+
+def metadata(value: Any) -> Mapping[str, Any] | None:
+    """Caller metadata: None or a mapping (its keys and values are checked when stored)."""
+    if value is not None and not isinstance(value, Mapping):
+        raise InputError(f"metadata must be an object of keys to values, not {_kind(value)}")
+    return value
+
+
+def text(value: Any, name: str) -> str:
+    """A non-blank string argument (a query, a new text, an entity name, an id)."""
+    if not isinstance(value, str):
+        raise InputError(f"{name} must be a string, not {_kind(value)}")
+    if not value.strip():
+        raise InputError(f"{name} is empty")
+    return value
+
+
+def number(value: Any, name: str, low: int, high: int) -> int:
+    """An integer argument within [low, high] (a bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{name} must be an integer, not {_kind(value)}")
+    if not low <= value <= high:
+        raise InputError(f"{name} must be between {low} and {high}")
+    return value
 
 
 def _message(item: Any, index: int) -> Message:
@@ -56,6 +128,10 @@ def _fact(item: Any, index: int) -> FactInput:
         return FactInput.model_validate(item)
     except ValidationError as exc:
         raise InputError(f"fact {index}: {_first_error(exc)}") from None
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
 
 
 def _first_error(exc: ValidationError) -> str:

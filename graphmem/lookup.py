@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from graphmem.filters import compile_filters
-from graphmem.models import Scope, entity_key
+from graphmem.models import Scope, key_in_scope
 from graphmem.recall import window_for
-from graphmem.shapes import aware, iso, memory_item, relation
+from graphmem.shapes import entity, iso, memory_item, relation, utc
 from graphmem.store.recall_reads import RecallReads
 
 
@@ -37,34 +37,52 @@ def get_all(
 
 
 def entity_history(reads: RecallReads, scope: Scope, name: str) -> dict[str, Any] | None:
-    """An entity's facts and relations with their validity, and one merged timeline."""
-    found = reads.entity_history(scope, entity_key(name))
+    """An entity's facts and relations with their validity, and one merged timeline, each
+    in valid-time order. "me", "I", "User", the scope's user_id and the user's name (the
+    self entity's aliases) all name the scope's self entity."""
+    found = reads.entity_history(scope, key_in_scope(name, scope))
     if found is None:
         return None
-    entity = found["entity"]
     facts = [memory_item({**f, "entities": []}).model_dump(mode="json") for f in found["facts"]]
     relations = [
         {
             **relation(r),
             "created_at": iso(r.get("created_at")),
             "invalidated_at": iso(r.get("invalidated_at")),
+            "state": _state(r),
         }
         for r in found["relations"]
     ]
+    facts.sort(key=_start)
+    relations.sort(key=_start)
     events = [{"kind": "fact", **f} for f in facts] + [{"kind": "relation", **r} for r in relations]
-    events.sort(key=lambda e: (_when(e), e.get("created_at") or ""))
+    events.sort(key=_start)
     return {
-        "entity": {k: iso(v) if hasattr(v, "to_native") else v for k, v in entity.items()},
+        "entity": entity(found["entity"]),
         "facts": facts,
         "relations": relations,
         "timeline": events,
     }
 
 
-def _when(event: Mapping[str, Any]) -> str:
-    """Sort key: valid_from, else created_at, as UTC ISO text."""
-    value = event.get("valid_from") or event.get("created_at") or ""
-    try:
-        return aware(datetime.fromisoformat(value)).astimezone(timezone.utc).isoformat()
-    except ValueError:
-        return value
+def _state(row: Mapping[str, Any]) -> str:
+    """current, ended (its validity is over) or superseded (retired by a later fact)."""
+    valid_to = utc(row.get("valid_to"))
+    if valid_to is not None and valid_to <= datetime.now(timezone.utc):
+        return "ended"
+    return "superseded" if row.get("invalidated_at") else "current"
+
+
+def _start(event: Mapping[str, Any]) -> tuple[datetime, datetime]:
+    """Valid-time order: valid_from; else valid_to (a fact whose start is unknown held
+    before its end); else when it was recorded. Ties by record time."""
+    recorded = utc(_parsed(event.get("created_at"))) or _EPOCH
+    start = _parsed(event.get("valid_from")) or _parsed(event.get("valid_to"))
+    return (utc(start) or recorded, recorded)
+
+
+def _parsed(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)

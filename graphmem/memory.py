@@ -5,34 +5,44 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from graphmem import ingest, inputs, lookup, recall
+from graphmem import backup, drafts, edit, ingest, inputs, lookup, recall
 from graphmem.config import Settings, load_settings
+from graphmem.domain import DomainSchema
 from graphmem.embed import Embedder, get_embedder
 from graphmem.errors import InputError, NotFoundError
 from graphmem.llm import LLM, get_llm
 from graphmem.metadata import flatten as flatten_metadata
 from graphmem.models import FactInput, Message, Scope
 from graphmem.relations import CueMatcher
-from graphmem.store import changes
+from graphmem.shapes import iso, native
+from graphmem.shaping import Shaping
+from graphmem.store import changes, erasure
 from graphmem.store.graph_reads import GraphReads
-from graphmem.store.neo4j import GraphStore, episode_row, native
+from graphmem.store.neo4j import GraphStore, episode_row
 from graphmem.store.recall_reads import RecallReads
-from graphmem.writer import content_hash
 
 DEFAULT_TOP_K = 10
 DEFAULT_CONTEXT_TOKENS = 800
 MAX_LIST_LIMIT = 10_000
 MAX_TOP_K = 1000
+MAX_CONTEXT_TOKENS = 1_000_000
+MAX_OFFSET = 10_000_000
+MAX_REQUESTER_CHARS = 200
+# Counted by an erasure, but not nodes: reset() reports nodes removed.
+NOT_NODES = frozenset({"relations", "superseded_facts"})
 
 
 class Memory:
     """Long-term, relationship-aware memory on Neo4j.
 
     Build from settings (env GRAPHMEM_*, the config file, or keyword overrides), or
-    hand in the parts. The schema is applied once, when the Memory is built.
+    hand in the parts. `domain` declares the entity and relation types extraction should
+    use (else the settings' `domain_schema_path`, else any type). Custom prompts, the
+    instructions and the domain are checked first (ConfigError), then the schema is
+    applied once.
     """
 
     def __init__(
@@ -41,14 +51,21 @@ class Memory:
         *,
         store: GraphStore | None = None,
         embedder: Embedder | None = None,
+        domain: DomainSchema | None = None,
         **overrides: Any,
     ) -> None:
         self.settings = settings or load_settings(**overrides)
+        self.shaping = Shaping.from_settings(self.settings, domain)
         self.embedder = embedder or get_embedder(self.settings)
         self.store = store or GraphStore.connect(self.settings)
         self.store.bootstrap(self.embedder.dimension)
         # Word vectors for matching queries to relations, cached across this Memory's searches.
         self._matcher = CueMatcher(self.embedder)
+
+    @property
+    def domain(self) -> DomainSchema:
+        """The domain's declared types and their descriptions (empty: any type goes)."""
+        return self.shaping.domain
 
     def close(self) -> None:
         self.embedder.close()
@@ -71,21 +88,27 @@ class Memory:
         run_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         infer: bool = True,
-        timestamp: datetime | None = None,
+        timestamp: datetime | str | float | None = None,
     ) -> dict[str, Any]:
         """Remember a conversation turn (or several).
 
         With infer=True one LLM call distils facts, typed entities and relations, resolved
-        against what the scope already holds (a second call only for ambiguous candidates);
-        `timestamp` is when the conversation happened (relative dates resolve against it;
-        default now). With infer=False each message is stored as a fact as it is, through
-        the same resolution and write path without an LLM. Returns mem0's shape:
+        against what the scope already holds (a second call only for ambiguous candidates).
+        `timestamp` (a datetime, ISO 8601 text or Unix seconds) is when the conversation
+        happened; messages may carry their own `timestamp`; default now. Relative dates
+        resolve against it, and facts are valid from it unless they say otherwise
+        (graphmem/validity.py). A user message's `name` is the user's name: "I" and that
+        name are the scope's one self entity. With infer=False each message is stored as a
+        fact as it is, through the same resolution and write path without an LLM. Returns
+        mem0's shape:
         {"results": [{id, memory, event}], "relations": {...}, "usage": {...}}.
         Raises ExtractionError (with .episode_id; see reextract) when the LLM's answer is
         unusable even after one repair.
         """
         scope = inputs.scope(user_id, agent_id, run_id)
         turns = inputs.messages(messages)
+        metadata = inputs.metadata(metadata)
+        when = inputs.moment(timestamp, "timestamp")
         flatten_metadata(metadata)  # refuse bad metadata before anything is written
         if infer:
             return ingest.add_inferred(
@@ -96,16 +119,17 @@ class Memory:
                 turns,
                 metadata=metadata,
                 threshold=self.settings.similarity_threshold,
-                timestamp=timestamp,
+                timestamp=when,
+                shaping=self.shaping,
             )
-        drafts = [ingest.Draft(text=m.content, metadata=dict(metadata or {})) for m in turns]
-        return self._add_without_llm(scope, turns, drafts, timestamp)
+        stored = drafts.drafts_from_messages(turns, metadata or {})
+        return self._add_without_llm(scope, turns, stored, when)
 
     def _add_without_llm(
         self,
         scope: Scope,
         turns: Sequence[Message],
-        drafts: Sequence[ingest.Draft],
+        facts: Sequence[drafts.Draft],
         timestamp: datetime | None,
     ) -> dict[str, Any]:
         """The write path without an LLM: resolution, then one write transaction that also
@@ -116,14 +140,16 @@ class Memory:
             self.embedder,
             scope,
             episode_id,
-            timestamp or datetime.now(timezone.utc),
+            timestamp or drafts.latest_timestamp(turns) or datetime.now(timezone.utc),
             self.settings.similarity_threshold,
             actor="caller",
             model=self.embedder.model,
             final_status="stored",
             episode=episode_row(episode_id, scope, turns, infer=False),
+            shaping=self.shaping,
+            speaker=drafts.speaker_name(turns),
         )
-        return ingest.add_drafts(ctx, drafts, llm=None)
+        return ingest.add_drafts(ctx, facts, llm=None)
 
     def _extraction_llm(self) -> LLM:
         """The configured LLM, built on first use (an infer=False user never needs one)."""
@@ -149,6 +175,7 @@ class Memory:
             threshold=self.settings.similarity_threshold,
             timestamp=native(when),
             episode_id=episode_id,
+            shaping=self.shaping,
         )
 
     def delete(
@@ -165,7 +192,7 @@ class Memory:
         log keeps a DELETE entry, so history(memory_id) still answers.
         """
         scope = _optional_scope(user_id, agent_id, run_id)
-        fact = changes.fact_in_scope(self.store, memory_id, scope)
+        fact = changes.fact_in_scope(self.store, inputs.text(memory_id, "memory_id"), scope)
         changes.delete_facts(self.store, [fact], actor="caller", reason="delete")
         return {"message": "Memory deleted", "id": memory_id}
 
@@ -191,20 +218,22 @@ class Memory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        infer: bool = True,
     ) -> dict[str, Any]:
-        """Replace a memory's text (re-embedded) and log the edit; its links stay."""
-        if not isinstance(text, str) or not text.strip():
-            raise InputError("the new text is empty")
+        """Replace a memory's text (re-embedded) and derive its entities and relations again.
+
+        With infer=True one extraction call reads the new text (like add); with infer=False
+        the old relations stay only while the new text names both of their ends. Identical
+        text is event NONE (nothing changes). The change log records the old and new text
+        and which relations went and came. Returns {id, memory, event, previous_memory,
+        relations: {added, removed}} (graphmem/edit.py).
+        """
+        text = inputs.text(text, "text")
+        text = inputs.messages(text)[0].content  # the same checks as a message's content
         scope = _optional_scope(user_id, agent_id, run_id)
-        fact = changes.fact_in_scope(self.store, memory_id, scope)
-        vector = self.embedder.embed_one(text)
-        changes.update_fact(self.store, fact, text, content_hash(text), vector, actor="caller")
-        return {
-            "id": memory_id,
-            "memory": text,
-            "event": "UPDATE",
-            "previous_memory": fact["text"],
-        }
+        fact = changes.fact_in_scope(self.store, inputs.text(memory_id, "memory_id"), scope)
+        llm = self._extraction_llm() if infer else None
+        return edit.update(self.store, self.embedder, llm, fact, text, shaping=self.shaping)
 
     def history(
         self,
@@ -218,6 +247,7 @@ class Memory:
         oldest first: [{id, memory_id, event, old_memory, new_memory, created_at, actor,
         reason}]."""
         scope = _optional_scope(user_id, agent_id, run_id)
+        memory_id = inputs.text(memory_id, "memory_id")
         return [_history_entry(c) for c in changes.history(self.store, memory_id, scope)]
 
     def add_facts(
@@ -237,12 +267,14 @@ class Memory:
         """
         scope = inputs.scope(user_id, agent_id, run_id)
         items = inputs.facts(facts)
+        metadata = inputs.metadata(metadata)
+        timestamp = inputs.moment(timestamp, "timestamp")
         if metadata:
             items = [f.model_copy(update={"metadata": {**metadata, **f.metadata}}) for f in items]
         for item in items:
             flatten_metadata(item.metadata)
         source = inputs.messages([{"role": "user", "content": f.text} for f in items])
-        return self._add_without_llm(scope, source, ingest.drafts_from_inputs(items), timestamp)
+        return self._add_without_llm(scope, source, drafts.drafts_from_inputs(items), timestamp)
 
     def reset(
         self,
@@ -251,8 +283,45 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
     ) -> int:
-        """Delete everything stored for the scope (and only that scope)."""
-        return self.store.reset_scope(inputs.scope(user_id, agent_id, run_id))
+        """Delete everything stored for the scope (and only that scope): forget() without
+        an erasure record. Returns how many nodes were removed."""
+        removed = erasure.erase(self.store, inputs.scope(user_id, agent_id, run_id))
+        return sum(n for kind, n in removed.items() if kind not in NOT_NODES)
+
+    def forget(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        requester: str = "caller",
+    ) -> dict[str, Any]:
+        """Erase every trace of the scope and keep a record that holds no personal data.
+
+        Removes the scope's facts (superseded history too), entities and their relations,
+        episodes with their raw messages and the change log; a partial scope (only user_id)
+        covers all of that user's agents and runs. Returns the erasure record: id, at,
+        requester, counts of what was removed, and a salted hash of the scope (which
+        erasures(user_id=...) can match, and nothing can reverse). `requester` says who
+        asked (an operator, a ticket; not the data subject)."""
+        scope = inputs.scope(user_id, agent_id, run_id)
+        requester = inputs.text(requester, "requester")
+        if len(requester) > MAX_REQUESTER_CHARS:
+            raise InputError(f"requester is longer than {MAX_REQUESTER_CHARS} characters")
+        return erasure.erase(self.store, scope, requester=requester)
+
+    def erasures(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The erasure records, newest first, as {"results": [...]}. With scope ids: only
+        the erasures of exactly that scope (its hash matched), which proves it was
+        forgotten."""
+        scope = _optional_scope(user_id, agent_id, run_id)
+        return {"results": erasure.erasures(self.store, scope)}
 
     # -- recall ---------------------------------------------------------------
 
@@ -265,33 +334,33 @@ class Memory:
         run_id: str | None = None,
         filters: Mapping[str, Any] | None = None,
         top_k: int = DEFAULT_TOP_K,
-        as_of: datetime | None = None,
+        as_of: datetime | date | str | None = None,
         include_superseded: bool = False,
         context_tokens: int = DEFAULT_CONTEXT_TOKENS,
+        threshold: float | None = None,
     ) -> dict[str, Any]:
         """The scope's facts most relevant to the query, best first. No LLM call.
 
         Returns {"results": [...], "relations": [...], "context": "..."}: facts with their
         score parts (vector, graph, lexical), the relations they rest on, and a context
         block of at most `context_tokens` (estimated) tokens. `filters` is mem0's filter
-        language; `as_of` answers from what was valid then; `include_superseded` adds
-        history. See graphmem/recall.py for the pipeline.
+        language; `as_of` (a datetime, a date or ISO 8601 text) answers from what was valid
+        then (valid time); `include_superseded` adds history; `threshold` (0..1) drops
+        results scoring below it. See graphmem/recall.py for the pipeline.
         """
         scope = inputs.scope(user_id, agent_id, run_id)
-        if not query or not query.strip():
-            raise InputError("query is empty")
-        if not 1 <= top_k <= MAX_TOP_K:
-            raise InputError(f"top_k must be between 1 and {MAX_TOP_K}")
-        if context_tokens < 0:
-            raise InputError("context_tokens must not be negative")
+        query = inputs.text(query, "query")
+        top_k = inputs.number(top_k, "top_k", 1, MAX_TOP_K)
+        context_tokens = inputs.number(context_tokens, "context_tokens", 0, MAX_CONTEXT_TOKENS)
         request = recall.Request(
             query=query,
             scope=scope,
             filters=filters,
             top_k=top_k,
-            as_of=as_of,
+            as_of=inputs.moment(as_of, "as_of"),
             include_superseded=include_superseded,
             context_tokens=context_tokens,
+            threshold=inputs.fraction(threshold, "threshold"),
         )
         return self._recaller().search(request)
 
@@ -304,9 +373,8 @@ class Memory:
         run_id: str | None = None,
     ) -> dict[str, Any] | None:
         """One memory by id, or None. With scope ids given, only a memory of that scope."""
-        scoped = user_id is not None or agent_id is not None or run_id is not None
-        scope = inputs.scope(user_id, agent_id, run_id) if scoped else None
-        return lookup.get(RecallReads(self.store), scope, memory_id)
+        scope = _optional_scope(user_id, agent_id, run_id)
+        return lookup.get(RecallReads(self.store), scope, inputs.text(memory_id, "memory_id"))
 
     def get_all(
         self,
@@ -321,8 +389,7 @@ class Memory:
     ) -> dict[str, Any]:
         """The scope's memories, newest first, under mem0-style filters, paged."""
         scope = inputs.scope(user_id, agent_id, run_id)
-        if not 1 <= limit <= MAX_LIST_LIMIT or offset < 0:
-            raise InputError(f"limit must be 1..{MAX_LIST_LIMIT} and offset >= 0")
+        _check_page(limit, offset)
         return lookup.get_all(
             RecallReads(self.store),
             scope,
@@ -342,8 +409,7 @@ class Memory:
     ) -> dict[str, Any] | None:
         """An entity's timeline in the scope: facts and relations with validity, or None."""
         scope = inputs.scope(user_id, agent_id, run_id)
-        if not name or not name.strip():
-            raise InputError("entity name is empty")
+        name = inputs.text(name, "entity name")
         return lookup.entity_history(RecallReads(self.store), scope, name)
 
     # -- the graph as a graph (graphmem/store/graph_reads.py) --------------------
@@ -357,12 +423,13 @@ class Memory:
         type: str | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
-        """The scope's entities, most mentioned first: id, name, type, mentions, and how
-        many current relations and active facts each has."""
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The scope's entities, most mentioned first, as {"results": [...]}: id, name, type,
+        mentions, and how many current relations and active facts each has."""
         scope = inputs.scope(user_id, agent_id, run_id)
         _check_page(limit, offset)
-        return GraphReads(self.store).entities(scope, type=type, limit=limit, offset=offset)
+        found = GraphReads(self.store).entities(scope, type=type, limit=limit, offset=offset)
+        return {"results": found}
 
     def relations(
         self,
@@ -375,13 +442,13 @@ class Memory:
         include_invalidated: bool = False,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
-        """The scope's relations as (source, relation, target) with the fact each rests on;
-        optionally those touching `entity` or of one `type`; current ones unless
-        include_invalidated."""
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The scope's relations as {"results": [(source, relation, target) with the fact
+        each rests on]}; optionally those touching `entity` (a name, or "me") or of one
+        `type`; current ones unless include_invalidated (then retired ones too)."""
         scope = inputs.scope(user_id, agent_id, run_id)
         _check_page(limit, offset)
-        return GraphReads(self.store).relations(
+        found = GraphReads(self.store).relations(
             scope,
             entity=entity,
             type=type,
@@ -389,6 +456,9 @@ class Memory:
             limit=limit,
             offset=offset,
         )
+        return {"results": found}
+
+    # -- backup (graphmem/backup.py) ---------------------------------------------
 
     def export_graph(
         self,
@@ -396,10 +466,37 @@ class Memory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
-    ) -> dict[str, list[dict[str, Any]]]:
-        """The scope's entities and facts (any status) and the edges among them, without
-        embeddings: {"nodes": [...], "edges": [...]}."""
-        return GraphReads(self.store).export(inputs.scope(user_id, agent_id, run_id))
+    ) -> dict[str, Any]:
+        """The scope's entities, facts (any status), episodes and change log and the edges
+        among them, without embeddings, as networkx node-link JSON: {"nodes": [...],
+        "edges": [...], ...}. restore() (and `graphmem import`) reads it back."""
+        return backup.export_document(self.store, inputs.scope(user_id, agent_id, run_id))
+
+    def backup(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, Any]:
+        """export_graph() of a scope, or with no scope ids of every scope in the database."""
+        scope = _optional_scope(user_id, agent_id, run_id)
+        return backup.export_document(self.store, scope)
+
+    def restore(
+        self,
+        document: Mapping[str, Any],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, int]:
+        """Write an export/backup document back, as it was (validity, status, change log,
+        metadata; new embeddings): into the given scope (a copy, with new ids), or with no
+        scope ids each node into the scope it came from (ids kept). Idempotent. Returns
+        counts: {scopes, facts, entities, relations, episodes, changes}."""
+        target = _optional_scope(user_id, agent_id, run_id)
+        return backup.restore(self.store, self.embedder, document, target)
 
     def _recaller(self) -> recall.Recaller:
         return recall.Recaller(
@@ -424,12 +521,12 @@ def _history_entry(change: Mapping[str, Any]) -> dict[str, Any]:
         "event": change["op"],
         "old_memory": change.get("old"),
         "new_memory": change.get("new"),
-        "created_at": native(change.get("at")),
+        "created_at": iso(change.get("at")),
         "actor": change.get("actor"),
         "reason": change.get("reason"),
     }
 
 
 def _check_page(limit: int, offset: int) -> None:
-    if not 1 <= limit <= MAX_LIST_LIMIT or offset < 0:
-        raise InputError(f"limit must be 1..{MAX_LIST_LIMIT} and offset >= 0")
+    inputs.number(limit, "limit", 1, MAX_LIST_LIMIT)
+    inputs.number(offset, "offset", 0, MAX_OFFSET)

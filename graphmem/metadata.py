@@ -7,6 +7,7 @@ lists of scalars of one type.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -77,6 +78,8 @@ def _checked_scalar(name: str, value: Any) -> Scalar:
         if len(value) > MAX_STRING:
             raise InputError(f"metadata value {name!r} is longer than {MAX_STRING} characters")
         return value
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"metadata value {name!r} is {value}; only finite numbers are stored")
     if isinstance(value, (bool, int, float)):
         return value
     raise InputError(f"metadata value {name!r} has unsupported type {type(value).__name__}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -17,6 +17,12 @@ MAX_SCOPE_ID_CHARS = 256
 SELF_KEY = "__self__"
 Role = Literal["system", "user", "assistant", "tool"]
 FactStatus = Literal["active", "superseded", "deleted"]
+# The key of a scope's own entity (the user: "I", "me", the speaker), whatever it is called.
+SELF_KEY = "__self__"
+# What models and people write for the speaker; each names the scope's one self entity.
+SELF_ALIASES = frozenset(
+    {"user", "the user", "i", "me", "my", "myself", "speaker", "the speaker", "self", SELF_KEY}
+)
 
 
 def utf8_text(value: str) -> str:
@@ -29,7 +35,30 @@ def utf8_text(value: str) -> str:
     return value
 
 
+# The largest UTC offset Neo4j stores (java.time.ZoneOffset).
+MAX_UTC_OFFSET = timedelta(hours=18)
+
+
+def representable_time(value: datetime) -> datetime:
+    """Refuse a time Neo4j cannot hold: one that leaves years 1-9999 once in UTC
+    (9999-12-31T23:59-14:00 does; the driver sends times in UTC, and neither Python nor
+    Neo4j holds a year past 9999), or one whose UTC offset is past 18 hours (Python allows
+    up to 24; Neo4j refuses the value, and the whole transaction with it)."""
+    if value.tzinfo is not None:
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise ValueError("the UTC offset must be within 18 hours of UTC")
+        try:
+            value.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValueError("the time is outside years 1-9999 once in UTC") from None
+    return value
+
+
 Text = Annotated[str, AfterValidator(utf8_text)]
+When = Annotated[datetime, AfterValidator(representable_time)]
+# Scope ids are strings, never coerced: an integer id 0 is refused, not turned into "0".
+ScopeId = Annotated[str, Field(strict=True), AfterValidator(utf8_text)]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -43,6 +72,9 @@ class Message(Strict):
     role: Role
     content: Text = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     name: Text | None = Field(default=None, max_length=200)
+    # When the message was written: relative dates in it resolve against this, and facts
+    # from it are valid from then unless they say otherwise.
+    timestamp: When | None = None
 
     @field_validator("content")
     @classmethod
@@ -55,9 +87,9 @@ class Message(Strict):
 class Scope(Strict):
     """Who a memory belongs to: any combination of user, agent and run (at least one)."""
 
-    user_id: Text | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
-    agent_id: Text | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
-    run_id: Text | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+    user_id: ScopeId | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+    agent_id: ScopeId | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
+    run_id: ScopeId | None = Field(default=None, min_length=1, max_length=MAX_SCOPE_ID_CHARS)
 
     @field_validator("user_id", "agent_id", "run_id")
     @classmethod
@@ -94,6 +126,20 @@ def entity_key(name: str) -> str:
     return re.sub(r"\s+", " ", folded).strip()
 
 
+def self_key_of(name: str, aliases: frozenset[str] = frozenset()) -> str:
+    """The key a name denotes: SELF_KEY for the speaker's words ("I", "me", "User") and for
+    the scope's own aliases (its user_id, the user's name), else the name's entity_key."""
+    key = entity_key(name)
+    return SELF_KEY if key in SELF_ALIASES or key in aliases else key
+
+
+def key_in_scope(name: str, scope: Scope) -> str:
+    """The key a name denotes in a scope: its user_id, too, names the scope's self entity
+    (the self's stored aliases, like the user's name, are matched by the reads)."""
+    own = frozenset({entity_key(scope.user_id)}) if scope.user_id else frozenset()
+    return self_key_of(name, own)
+
+
 class EntityRef(Strict):
     """An entity a fact mentions; the type becomes a label (sanitised)."""
 
@@ -122,8 +168,8 @@ class FactInput(Strict):
     text: Text = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     entities: list[EntityRef] = Field(default_factory=list)
     relations: list[Triple] = Field(default_factory=list)
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
+    valid_from: When | None = None
+    valid_to: When | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("entities", mode="before")

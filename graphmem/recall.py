@@ -119,6 +119,7 @@ class Request:
     include_superseded: bool = False
     context_tokens: int = context.DEFAULT_BUDGET
     mode: Mode = "blended"
+    threshold: float | None = None  # results scoring below it are dropped (after ranking)
 
 
 @dataclass
@@ -128,6 +129,7 @@ class Candidate:
     lexical: float = 0.0
     graph: float = 0.0
     path: float = 0.0  # the best path it lies on, relative to the best path (0: none)
+    picked: float = 0.0  # the value that placed it in the top k (score less MMR's penalty)
     sources: set[str] = field(default_factory=set)
     score: float = 0.0
     entity_ids: list[str] = field(default_factory=list)
@@ -187,7 +189,11 @@ class Recaller:
         self, request: Request, embedding: list[float], window: Window, where: Predicate
     ) -> dict[str, Any]:
         ranked, rows = self._rank(request, embedding, window, where)
-        results = [_result(rows[c.id], c) for c in ranked]
+        scale = self._scale(request.mode)
+        shown = {c.id: min(max(c.picked / scale, 0.0), 1.0) for c in ranked}
+        if request.threshold is not None:
+            ranked = [c for c in ranked if shown[c.id] >= request.threshold]
+        results = [_result(rows[c.id], c, shown[c.id]) for c in ranked]
         relations = [relation(r) for c in ranked for r in rows[c.id]["relations"]]
         return {
             "results": results,
@@ -392,6 +398,14 @@ class Recaller:
             seeds[key] = seeds.get(key, 0.0) + value
         return seeds
 
+    def _scale(self, mode: Mode) -> float:
+        """The most a blend can score: shown scores are blend / scale, within [0, 1]."""
+        tune = self.tuning
+        if mode != "blended":
+            return 1.0
+        weights = (tune.vector_weight, tune.graph_weight, tune.lexical_weight, tune.path_weight)
+        return sum(weights)
+
     def _blend(self, cand: Candidate, mode: Mode) -> float:
         if mode == "vector":
             return cand.vector
@@ -431,10 +445,8 @@ class Recaller:
             _add_similar(rows, [c.id for c in kept] + [row["id"] for row in fetched])
             pending = [c for c in chunk if c.id in rows]
             while pending and len(kept) < top_k:
-                pick = max(
-                    range(len(pending)),
-                    key=lambda i: _mmr(pending[i], rows[pending[i].id], kept, diversity),
-                )
+                values = [_mmr(c, rows[c.id], kept, diversity) for c in pending]
+                pick = max(range(len(pending)), key=values.__getitem__)
                 cand = pending.pop(pick)
                 row = rows[cand.id]
                 if (
@@ -442,6 +454,9 @@ class Recaller:
                     or _nearest_kept(row, kept) >= self.tuning.duplicate_cosine
                 ):
                     continue
+                # The value that picked it, never above the one picked before (MMR values
+                # only fall as facts are kept; a later chunk could otherwise edge above).
+                cand.picked = min(values[pick], kept[-1].picked) if kept else values[pick]
                 kept.append(cand)
                 hashes.add(row.get("content_hash", ""))
             if len(kept) == top_k:
@@ -528,9 +543,12 @@ def _rank_key(cand: Candidate) -> tuple[float, float, str]:  # best first, ties 
     return (-cand.score, -cand.vector, cand.id)
 
 
-def _result(row: Mapping[str, Any], cand: Candidate) -> dict[str, Any]:
+def _result(row: Mapping[str, Any], cand: Candidate, shown: float) -> dict[str, Any]:
+    """A ranked fact: `score` is what ordered the results (the blend less MMR's penalty,
+    scaled to [0, 1]); `scores` are its parts, each in [0, 1]."""
     scores = {"vector": cand.vector, "graph": cand.graph, "lexical": cand.lexical}
-    item = memory_item(row, score=cand.score, scores=scores).model_dump(mode="json")
+    scores["path"] = cand.path
+    item = memory_item(row, score=shown, scores=scores).model_dump(mode="json")
     item["provenance"] = {
         "episode_ids": row.get("episodes", []),
         "found_by": sorted(cand.sources),

@@ -22,15 +22,25 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from graphmem.errors import ExtractionError
 from graphmem.identifiers import DEFAULT_ENTITY_TYPE
 from graphmem.llm.base import LLM, ChatMessage, Completion
 from graphmem.llm.json_output import parse_json_object
 from graphmem.prompts import Prompt, load_prompt
+from graphmem.shapes import utc
+from graphmem.validity import Span
 
 log = logging.getLogger("graphmem.resolve")
 FactEvent = Literal["ADD", "NONE", "UPDATE", "CONTRADICTS"]
@@ -46,6 +56,8 @@ class EntityCandidate:
     name: str
     type: str
     score: float = 1.0
+    # Other names (keys) it is known by; only the scope's self entity has any.
+    aliases: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,7 @@ class FactCandidate:
     text: str
     content_hash: str
     score: float = 1.0
+    span: Span = field(default_factory=Span)
 
 
 @dataclass
@@ -143,6 +156,7 @@ class EntityQuestion:
 class FactQuestion:
     text: str
     decision: FactDecision
+    span: Span = field(default_factory=Span)
 
 
 def _small_int(value: Any) -> int | None:
@@ -189,6 +203,14 @@ class ResolutionAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore", title="Resolution")
     entities: list[_EntityAnswer] = Field(default_factory=list)
     facts: list[_FactAnswer] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ours(cls, data: Any) -> Any:
+        # Another shape would read as "no merges, every fact added": unusable, and logged.
+        if isinstance(data, dict) and data and not data.keys() & {"entities", "facts"}:
+            raise ValueError(f"the answer has neither entities nor facts, only {sorted(data)}")
+        return data
 
 
 @dataclass
@@ -264,10 +286,32 @@ def _payload(
         for fact_candidate in fact_question.decision.ask:
             cid = numbering.take()
             numbering.facts[cid] = fact_candidate
-            offered.append({"id": cid, "text": fact_candidate.text})
+            offered.append({"id": cid, "text": fact_candidate.text, **_dates(fact_candidate.span)})
         numbering.offered[number] = {o["id"] for o in offered}
-        fact_items.append({"id": number, "text": fact_question.text, "existing_facts": offered})
+        fact_items.append(
+            {
+                "id": number,
+                "text": fact_question.text,
+                **_dates(fact_question.span),
+                "existing_facts": offered,
+            }
+        )
     return {"new_entities": entity_items, "new_facts": fact_items}, new_entities, new_facts
+
+
+def _dates(span: Span) -> dict[str, str]:
+    """A fact's times as the model sees them: dates (times of day only when set)."""
+    shown = {
+        "valid_from": span.valid_from,
+        "valid_to": span.valid_to,
+        "stated_on": span.observed_at,
+    }
+    return {key: _day(value) for key, value in shown.items() if value is not None}
+
+
+def _day(moment: datetime) -> str:
+    plain = utc(moment).replace(tzinfo=None)  # type: ignore[union-attr]
+    return plain.date().isoformat() if plain.time() == time.min else plain.isoformat()
 
 
 def parse_resolution(text: str) -> ResolutionAnswer | None:

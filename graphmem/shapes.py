@@ -1,7 +1,10 @@
-"""How stored rows leave graphmem: MemoryItem dicts, relation dicts, ISO timestamps.
+"""How stored rows leave graphmem: MemoryItem dicts, relation and entity dicts, timestamps.
 
-One place for the public shape of a fact and a relation, shared by search, listing and
-history, so the three cannot drift apart.
+One place for the public shape of a fact, a relation and an entity, shared by search,
+listing, history and export, so they cannot drift apart. Every timestamp leaves as ISO 8601
+in UTC with a "Z" ("2024-12-24T09:30:00Z"; fractions of a second only when there are
+some), whether it was stored as a Neo4j DateTime or arrives as a Python datetime. Internal
+properties (embeddings, the scope key) never leave.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from typing import Any
 
 from graphmem.metadata import unflatten
 from graphmem.models import MemoryItem
-from graphmem.store.neo4j import native
+
+# Entity properties that are graphmem's own bookkeeping, never shown.
+_INTERNAL = frozenset({"embedding", "scope_key"})
 
 
 def memory_item(row: Mapping[str, Any], **extra: Any) -> MemoryItem:
@@ -27,10 +32,10 @@ def memory_item(row: Mapping[str, Any], **extra: Any) -> MemoryItem:
         run_id=row.get("run_id"),
         metadata=unflatten(row),
         entities=entities,
-        valid_from=native(row.get("valid_from")),
-        valid_to=native(row.get("valid_to")),
-        created_at=native(row.get("created_at")),
-        updated_at=native(row.get("updated_at")),
+        valid_from=utc(row.get("valid_from")),
+        valid_to=utc(row.get("valid_to")),
+        created_at=utc(row.get("created_at")),
+        updated_at=utc(row.get("updated_at")),
         **extra,
     )
 
@@ -46,9 +51,34 @@ def relation(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def iso(value: Any) -> str | None:
+def entity(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored entity's properties as shown: timestamps ISO, internals left out."""
+    return {k: iso(v) if _temporal(v) else v for k, v in row.items() if k not in _INTERNAL}
+
+
+def native(value: Any) -> Any:
+    """A neo4j.time value as the Python datetime/date it stands for; anything else as is."""
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+def utc(value: Any) -> datetime | None:
+    """A stored or given moment as an aware UTC datetime (naive ones are read as UTC)."""
     value = native(value)
-    return value.isoformat() if value is not None else None
+    if value is None:
+        return None
+    if not isinstance(value, datetime):  # a date: its midnight
+        value = datetime(value.year, value.month, value.day)
+    return aware(value).astimezone(timezone.utc)
+
+
+def iso(value: Any) -> str | None:
+    """ISO 8601 in UTC with "Z", the one timestamp format graphmem prints."""
+    moment = utc(value)
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+def _temporal(value: Any) -> bool:
+    return hasattr(value, "to_native") or isinstance(value, datetime)
 
 
 def aware(moment: datetime) -> datetime:

@@ -6,12 +6,13 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from graphmem import identifiers
 from graphmem import metadata as metadata_props
 from graphmem.models import Scope, entity_key
+from graphmem.shapes import utc
 from graphmem.store.neo4j import EntityRow, FactRow, RelationRow, WriteBatch
 from graphmem.words import FACT_BOUNDARY, content_words
 
@@ -36,6 +37,7 @@ class NewEntity:
     # Set when the key is not the name's: the scope's self entity ("__self__"), or a name
     # shared with an entity of another type ("jordan [place]"). Added for the write path.
     explicit_key: str | None = None
+    aliases: list[str] = field(default_factory=list)  # other keys it is known by (the self)
 
     @property
     def key(self) -> str:
@@ -60,6 +62,8 @@ class NewFact:
     valid_to: datetime | None = None
     prompt_version: str | None = None
     model: str | None = None
+    observed_at: datetime | None = None  # when the message stating it was written
+    id: str | None = None  # a stored fact's own id (an edit); new facts derive theirs
 
 
 def build_batch(
@@ -69,6 +73,7 @@ def build_batch(
     batch = WriteBatch(scope=scope, episode_id=episode_id)
     scope_props = {"scope_key": scope.key, **scope.params()}  # computed once per batch
     relations: set[tuple[str, str, str, str]] = set()
+    now = datetime.now(timezone.utc)
     for entity in entities:
         batch.entities.append(
             EntityRow(
@@ -77,30 +82,34 @@ def build_batch(
                 name=entity.name.strip(),
                 type=identifiers.entity_type(entity.type),
                 embedding=entity.embedding,
+                aliases=list(entity.aliases),
             )
         )
     for fact in facts:
         digest = content_hash(fact.text)
-        fact_id = stable_id(episode_id, digest)
+        fact_id = fact.id or stable_id(episode_id, digest)
         props = _fact_props(scope_props, fact, digest)
         batch.facts.append(FactRow(fact_id, props, fact.embedding))
         mentioned = {entity_key(n) for n in fact.entities}
         for rel in fact.relations:
             mentioned |= {entity_key(rel.source), entity_key(rel.target)}
+            kind = identifiers.relation_type(rel.relation)
             row = RelationRow(
                 source_key=entity_key(rel.source),
-                type=identifiers.relation_type(rel.relation),
+                type=kind,
                 target_key=entity_key(rel.target),
                 fact_id=fact_id,
                 valid_from=fact.valid_from,
                 valid_to=fact.valid_to,
             )
+            if fact.valid_to is not None and utc(fact.valid_to) <= now:  # over already
+                row.type, row.relation = identifiers.HISTORY_RELATION, kind
             # One row per relation: write/batch CREATEs a new fact's relations.
             if (row.source_key, row.type, row.target_key, fact_id) not in relations:
                 relations.add((row.source_key, row.type, row.target_key, fact_id))
                 batch.relations.append(row)
                 described = content_words(fact.text, (rel.source, rel.target))
-                words = batch.vocabulary.setdefault(row.type, [])
+                words = batch.vocabulary.setdefault(kind, [])
                 words.extend([FACT_BOUNDARY, *described])
         batch.about.extend((fact_id, key) for key in sorted(mentioned))
     return batch
@@ -114,6 +123,7 @@ def _fact_props(scope_props: dict[str, Any], fact: NewFact, digest: str) -> dict
         "status": "active",
         "valid_from": fact.valid_from,
         "valid_to": fact.valid_to,
+        "observed_at": fact.observed_at,
         "prompt_version": fact.prompt_version,
         "model": fact.model,
         **metadata_props.flatten(fact.metadata),

@@ -12,6 +12,7 @@ import pytest
 from graphmem.config import Settings
 from graphmem.embed.local import LocalEmbedder
 from graphmem.memory import Memory
+from tests.cli_runner import cli_env
 
 pytest_plugins = ["tests.neo4j_session", "tests.scripted_llm"]
 
@@ -42,6 +43,14 @@ def settings(neo4j_server, model_path: Path, tmp_path_factory) -> Settings:  # t
         embedder_path=model_path,
         data_dir=tmp_path_factory.mktemp("graphmem-data"),
     )
+
+
+@pytest.fixture
+def graphmem_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
+    """The GRAPHMEM_* environment a user would set for the test Neo4j and model (no config
+    file, a data dir of the test's own): for commands and scripts that build their own
+    Memory."""
+    return cli_env(settings, tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 
 With GRAPHMEM_TEST_NEO4J_URI set (plus GRAPHMEM_TEST_NEO4J_USER / _PASSWORD, default
 neo4j / graphmem-local) the tests use that server. Otherwise the no-Docker launcher starts one
-in a session temp directory on free ports and stops it at the end. The jars it runs from are
+in a session temp directory on free ports, with the session's random password
+(SESSION_PASSWORD, passed explicitly), and stops it at the end. The jars it runs from are
 cached under the user cache dir, so only the first run on a machine waits for Maven.
 
 GRAPHMEM_TEST_NEO4J_HEAP / _PAGECACHE size the launched server (default 512m / 128m).
@@ -17,6 +18,7 @@ newest suitable JDK in the usual install places; with none, its tests skip and s
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -27,11 +29,13 @@ import pytest
 from neo4j import Driver, GraphDatabase
 
 from graphmem import neo4j_server as launcher
-from graphmem.config import LOCAL_NEO4J_PASSWORD
+from graphmem.config import LEGACY_NEO4J_PASSWORD
 from graphmem.errors import Neo4jLauncherError
 from graphmem.neo4j_server import ServerInfo
 
 SEARCH_VERSION = os.environ.get("GRAPHMEM_TEST_NEO4J_SEARCH_VERSION", "2026.08.1")
+# The password of every server the tests launch (their own, in temp homes).
+SESSION_PASSWORD = secrets.token_urlsafe(18)
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def _external(prefix: str) -> Neo4jTarget | None:
     return Neo4jTarget(
         uri=uri,
         user=os.environ.get(f"{prefix}_USER", "neo4j"),
-        password=os.environ.get(f"{prefix}_PASSWORD", LOCAL_NEO4J_PASSWORD),
+        password=os.environ.get(f"{prefix}_PASSWORD", LEGACY_NEO4J_PASSWORD),
     )
 
 
@@ -78,6 +82,7 @@ def _launched(
         home,
         bolt_port=bolt_port,
         http_port=http_port,
+        password=SESSION_PASSWORD,
         heap=os.environ.get("GRAPHMEM_TEST_NEO4J_HEAP", "512m"),
         pagecache=os.environ.get("GRAPHMEM_TEST_NEO4J_PAGECACHE", "128m"),
         prefer_docker=False,
@@ -85,7 +90,7 @@ def _launched(
         java_home=java_home,
     )
     try:
-        yield Neo4jTarget(uri=info.uri, user=info.user, password=LOCAL_NEO4J_PASSWORD, info=info)
+        yield Neo4jTarget(uri=info.uri, user=info.user, password=SESSION_PASSWORD, info=info)
     finally:
         launcher.stop(home)
 

@@ -89,8 +89,33 @@ class CloseConnection:
     """Drop the connection without sending a response."""
 
 
+@dataclass(frozen=True)
+class ToolCalls:
+    """Answer by calling tools: {name: arguments} in order (Ollama's API, streamed or not).
+
+    The OpenAI routes answer 400 to it: no test needs their tool-call shape yet.
+    """
+
+    calls: tuple[tuple[str, dict[str, Any]], ...]
+    content: str = ""
+
+    @classmethod
+    def of(cls, name: str, **arguments: Any) -> ToolCalls:
+        return cls(((name, arguments),))
+
+    def ollama_message(self) -> dict[str, Any]:
+        return {
+            "role": "assistant",
+            "content": self.content,
+            "tool_calls": [
+                {"function": {"name": name, "arguments": arguments}}
+                for name, arguments in self.calls
+            ],
+        }
+
+
 DROP = CloseConnection()
-Answer = str | dict | list | ScriptedError | RawResponse | Delayed | CloseConnection
+Answer = str | dict | list | ScriptedError | RawResponse | Delayed | CloseConnection | ToolCalls
 Responder = Callable[["RecordedRequest"], Answer]
 
 
@@ -123,6 +148,12 @@ class RecordedRequest:
     @property
     def messages(self) -> list[dict[str, Any]]:
         return list(self.body.get("messages") or []) if isinstance(self.body, dict) else []
+
+    @property
+    def tools(self) -> list[str]:
+        """The names of the tools the client offered the model."""
+        tools = self.body.get("tools") if isinstance(self.body, dict) else None
+        return [t.get("function", {}).get("name") for t in tools or []]
 
     @property
     def prompt_text(self) -> str:
@@ -340,8 +371,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # answers
 
-    def _play(self, request: RecordedRequest, answer: Answer) -> str | None:
-        """Act out delays, drops and errors; the text to answer with, or None if done."""
+    def _play(self, request: RecordedRequest, answer: Answer) -> str | ToolCalls | None:
+        """Act out delays, drops and errors; what to answer with, or None if done."""
         while isinstance(answer, Delayed):
             time.sleep(answer.seconds)
             answer = answer.answer
@@ -353,6 +384,11 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if isinstance(answer, RawResponse):
             self._send_bytes(answer.status, answer.body.encode(), answer.content_type)
+            return None
+        if isinstance(answer, ToolCalls):
+            if request.api == "ollama":
+                return answer
+            self._send_error(request, 400, "scripted_llm: tool calls are scripted for Ollama only")
             return None
         return answer if isinstance(answer, str) else json.dumps(answer)
 
@@ -371,19 +407,23 @@ class _Handler(BaseHTTPRequestHandler):
     def _ollama_chat(self, request: RecordedRequest) -> None:
         if not self._check_model(request):
             return
-        content = self._play(request, self.llm._next_answer(request))
-        if content is None:
+        answer = self._play(request, self.llm._next_answer(request))
+        if answer is None:
             return
+        if isinstance(answer, ToolCalls):
+            content, message = answer.content, answer.ollama_message()
+        else:
+            content, message = answer, {"role": "assistant", "content": answer}
         stats = _ollama_stats(request.prompt_text, content)
         if request.body.get("stream", True):  # Ollama streams unless told not to
-            self._send_ndjson(_ollama_chunks(request.model, content, stats))
+            self._send_ndjson(_ollama_chunks(request.model, message, stats))
             return
         self._send_json(
             200,
             {
                 "model": request.model,
                 "created_at": _now(),
-                "message": {"role": "assistant", "content": content},
+                "message": message,
                 "done": True,
                 "done_reason": "stop",
                 **stats,
@@ -444,6 +484,7 @@ class _Handler(BaseHTTPRequestHandler):
         content = self._play(request, self.llm._next_answer(request))
         if content is None:
             return
+        assert isinstance(content, str)  # _play refused tool calls for this API
         prompt, completion = estimate_tokens(request.prompt_text), estimate_tokens(content)
         usage = {
             "prompt_tokens": prompt,
@@ -638,12 +679,21 @@ def _pieces(content: str) -> list[str]:
     return [*pieces, current] if current else pieces
 
 
-def _ollama_chunks(model: str, content: str, stats: dict[str, int]) -> Iterator[dict[str, Any]]:
-    for piece in _pieces(content):
+def _ollama_chunks(
+    model: str, message: dict[str, Any], stats: dict[str, int]
+) -> Iterator[dict[str, Any]]:
+    for piece in _pieces(message["content"]):
         yield {
             "model": model,
             "created_at": _now(),
             "message": {"role": "assistant", "content": piece},
+            "done": False,
+        }
+    if message.get("tool_calls"):  # as Ollama sends them: whole, in a chunk of their own
+        yield {
+            "model": model,
+            "created_at": _now(),
+            "message": {"role": "assistant", "content": "", "tool_calls": message["tool_calls"]},
             "done": False,
         }
     yield {

@@ -9,32 +9,18 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from click.testing import CliRunner, Result
 
-from graphmem.cli import cli
-from graphmem.config import Settings
 from graphmem.memory import Memory
 from graphmem.resources import resource_dir
+from tests.cli_runner import run
 
 SAMPLE = json.loads((resource_dir("data") / "sample_conversation.json").read_text())
 
 
 @pytest.fixture
-def env(settings: Settings, tmp_path: Path) -> dict[str, str]:
+def env(graphmem_env: dict[str, str]) -> dict[str, str]:
     """The test Neo4j and model for commands that build their own Memory from env."""
-    return {
-        "GRAPHMEM_CONFIG": str(tmp_path / "absent.toml"),
-        "GRAPHMEM_NEO4J_URI": settings.neo4j_uri,
-        "GRAPHMEM_NEO4J_USER": settings.neo4j_user,
-        "GRAPHMEM_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
-        "GRAPHMEM_EMBEDDER_PATH": str(settings.embedder_path),
-        "GRAPHMEM_DATA_DIR": str(settings.data_dir),
-        "GRAPHMEM_USER_ID": "",
-    }
-
-
-def run(env: dict[str, str], *args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
+    return graphmem_env
 
 
 @pytest.fixture
@@ -59,7 +45,9 @@ def test_add_from_file_then_list_get_update_delete(
     got = json.loads(run(env, "get", memory_id, "--user", user_id, "--json").stdout)
     assert got["memory"] == "Dana keeps bees on her balcony in Ghent."
 
-    updated = run(env, "update", memory_id, "Dana keeps bees in Ghent.", "--user", user_id)
+    updated = run(
+        env, "update", memory_id, "Dana keeps bees in Ghent.", "--user", user_id, "--no-infer"
+    )
     assert updated.exit_code == 0 and "UPDATE" in updated.stdout, updated.output
 
     lines = run(env, "list", "--user", user_id, "--nl").stdout.splitlines()
@@ -73,7 +61,8 @@ def test_add_from_file_then_list_get_update_delete(
 
 
 def test_other_scope_cannot_see_or_delete(env: dict[str, str], sample_user: str) -> None:
-    some_id = json.loads(run(env, "list", "--user", sample_user, "--json").stdout)[0]["id"]
+    listed = json.loads(run(env, "list", "--user", sample_user, "--json").stdout)
+    some_id = listed["results"][0]["id"]
     assert run(env, "get", some_id, "--user", "someone-else").exit_code == 3
     assert run(env, "delete", some_id, "--user", "someone-else").exit_code == 3
     own = run(env, "get", some_id, "--user", sample_user)
@@ -103,7 +92,7 @@ def test_history_json_and_unknown_entity(env: dict[str, str], sample_user: str) 
 def test_entities_and_relations(env: dict[str, str], sample_user: str) -> None:
     people = json.loads(
         run(env, "entities", "--user", sample_user, "--type", "Person", "--json").stdout
-    )
+    )["results"]
     assert {"Alice", "Carol", "Bob"} <= {p["name"] for p in people}
     assert all(p["type"] == "Person" for p in people)
     table = run(env, "entities", "--user", sample_user).stdout
@@ -111,7 +100,7 @@ def test_entities_and_relations(env: dict[str, str], sample_user: str) -> None:
 
     around_carol = json.loads(
         run(env, "relations", "--user", sample_user, "--entity", "Carol", "--json").stdout
-    )
+    )["results"]
     triples = {(r["source"], r["relation"], r["target"]) for r in around_carol}
     assert ("Alice", "SISTER_OF", "Carol") in triples
     assert all("Carol" in (r["source"], r["target"]) for r in around_carol)
@@ -141,10 +130,53 @@ def test_import_jsonl_with_a_bad_line(env: dict[str, str], user_id: str, tmp_pat
     result = run(env, "import", str(source), "--user", user_id, "--no-infer", "--json")
     assert result.exit_code == 1  # one line failed
     summary = json.loads(result.stdout)
-    assert summary == {"lines": 4, "imported": 3, "failed": 1, "memories": 3}
+    assert summary["failed_lines"][0]["line"] == 3
+    del summary["failed_lines"]
+    assert summary == {"lines": 4, "imported": 3, "failed": 1, "memories": 3, "not_attempted": 0}
     assert "line 3: not JSON" in result.stderr
     listed = json.loads(run(env, "list", "--user", user_id, "--json").stdout)
-    assert len(listed) == 3
+    assert len(listed["results"]) == 3
+
+
+# Issue 13, F4: lines that used to abort the run with a traceback (or, for user_id 0, were
+# silently moved into the --user scope), each with the reason it is refused now.
+BAD_IMPORT_LINES: list[tuple[str, str]] = [
+    ('{"facts": ["bad 1"], "metadata": [1, 2]}', "metadata must be an object"),
+    ('{"facts": 5}', "facts must be a non-empty list"),
+    ('{"facts": ["bad 3"], "metadata": "abc"}', "metadata must be an object"),
+    ('{"facts": [' * 5000 + "]" * 5000 + "}", "nests too deeply"),
+    ('{"facts": ["bad 5"], "user_id": 0}', "user_id must be a string, not int"),
+    ('{"facts": ["bad 6"], "metadata": {"n": NaN}}', "only finite numbers"),
+    ('{"facts": [{"text": "bad 7", "valid_from": "9999-12-31T23:59:59-14:00"}]}', "9999"),
+    ('{"messages": "bad 8", "timestamp": "9999-12-31T23:59:59-14:00"}', "9999"),
+    ('{"facts": ["bad 9"], "agent_id": ["a"]}', "agent_id must be a string, not list"),
+]
+
+
+def test_import_reports_every_bad_line_and_imports_the_rest(
+    env: dict[str, str], user_id: str, memory: Memory, tmp_path: Path
+) -> None:
+    good = [json.dumps({"facts": [f"Good fact number {n}."]}) for n in range(4)]
+    # good, then the bad lines, a blank one, then good again: line numbers count the blank
+    body = [good[0], good[1], *(line for line, _ in BAD_IMPORT_LINES), "", good[2], good[3]]
+    source = tmp_path / "mixed.jsonl"
+    source.write_text("\n".join(body) + "\n", encoding="utf-8")
+    result = run(env, "import", str(source), "--user", user_id, "--no-infer", "--json")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    summary = json.loads(result.stdout)
+    assert (summary["lines"], summary["imported"], summary["failed"]) == (13, 4, 9)
+    assert summary["memories"] == 4 and summary["not_attempted"] == 0
+    failed = {f["line"]: f["reason"] for f in summary["failed_lines"]}
+    assert sorted(failed) == list(range(3, 12))
+    for number, (_, reason) in enumerate(BAD_IMPORT_LINES, 3):
+        assert reason in failed[number], (number, failed[number])
+        assert f"line {number}: " in result.stderr
+    stored = {m["memory"] for m in memory.get_all(user_id=user_id)["results"]}
+    assert stored == {f"Good fact number {n}." for n in range(4)}  # bad 5 not moved here
+
+    text = run(env, "import", str(source), "--user", user_id, "--no-infer")
+    assert text.stdout.startswith("imported 4 of 13 lines (4 memories); 9 failed: line 3, 4")
 
 
 def test_export_json_and_graphml(env: dict[str, str], sample_user: str, tmp_path: Path) -> None:
@@ -169,8 +201,8 @@ def test_export_json_and_graphml(env: dict[str, str], sample_user: str, tmp_path
 
 def test_errors_are_one_line_with_exit_codes(env: dict[str, str]) -> None:
     no_scope = run(env, "list")
-    assert no_scope.exit_code == 1
-    assert no_scope.output.startswith("Error: invalid scope")
+    assert no_scope.exit_code == 2  # a usage error: no scope given
+    assert "Error: invalid scope" in no_scope.output
     assert "Traceback" not in no_scope.output
     bad_filter = run(env, "list", "--user", "u", "--filter", "{nope")
     assert bad_filter.exit_code == 2  # a usage error
@@ -199,6 +231,25 @@ def test_doctor_reports_each_part(env: dict[str, str], scripted_llm: Any) -> Non
     missing = run({**env, "GRAPHMEM_LLM_BASE_URL": scripted_llm.url}, "doctor")
     assert missing.exit_code == 1
     assert "ollama pull qwen2.5:7b" in missing.stdout
+
+
+def test_no_command_prints_a_secret_from_a_url(env: dict[str, str]) -> None:
+    """F10: `config show` printed credentials inside URLs, and a Neo4j URI holding a
+    password crashed `doctor` with a traceback that echoed it."""
+    secret_llm = {**env, "GRAPHMEM_LLM_BASE_URL": "http://u:hunter2@127.0.0.1:1/?api-key=sk-9"}
+    shown = run(secret_llm, "config", "show")
+    assert shown.exit_code == 0
+    assert "hunter2" not in shown.output and "sk-9" not in shown.output
+    doctor = run(secret_llm, "doctor")
+    assert "hunter2" not in doctor.output and "sk-9" not in doctor.output
+    assert "127.0.0.1:1" in doctor.output  # the LLM check still says where it looked
+
+    secret_uri = {**env, "GRAPHMEM_NEO4J_URI": "bolt://neo4j:s3cret@127.0.0.1:7687"}
+    for command in (["doctor"], ["list", "--user", "u"], ["config", "show"]):
+        result = run(secret_uri, *command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "s3cret" not in result.output and "Traceback" not in result.output
+        assert "carries credentials" in result.output
 
 
 def test_browser_lists_style_and_queries(env: dict[str, str]) -> None:

@@ -116,6 +116,20 @@ def test_garbled_dates_are_dropped_not_fatal() -> None:
     )
     assert extraction.facts[0].valid_from is None
     assert extraction.facts[0].valid_to is None
+    # Dates Neo4j cannot hold: an offset past 18 hours, a year past 9999 once in UTC.
+    unstorable = Extraction.model_validate(
+        {
+            "facts": [
+                {
+                    "id": 1,
+                    "text": "x",
+                    "valid_from": "2024-01-01T00:00:00-23:19",
+                    "valid_to": "9999-12-31T23:59:59-14:00",
+                }
+            ]
+        }
+    )
+    assert (unstorable.facts[0].valid_from, unstorable.facts[0].valid_to) == (None, None)
 
 
 def test_relations_must_rest_on_a_listed_fact() -> None:
@@ -124,6 +138,14 @@ def test_relations_must_rest_on_a_listed_fact() -> None:
             '{"facts": [{"id": 1, "text": "a"}],'
             ' "relations": [{"source": "A", "type": "T", "target": "B", "fact": 2}]}'
         )
+
+
+def test_an_answer_in_another_shape_is_an_error_not_an_empty_extraction() -> None:
+    # mem0's format (a custom prompt's, say) must not read as "nothing to remember".
+    with pytest.raises(ExtractionError, match=r"none of the fields .* only \['memories'\]"):
+        parse_extraction('{"memories": ["User lives in Berlin"]}')
+    assert parse_extraction("{}") == Extraction()  # nothing at all is still nothing
+    assert parse_extraction('{"facts": [], "note": "x"}') == Extraction()
 
 
 def test_an_unreachable_llm_keeps_the_episode_as_failed(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from graphmem import neo4j_server as launcher
 from graphmem.config import Settings
@@ -29,7 +30,7 @@ from graphmem.embed import Embedder
 from graphmem.errors import GraphMemError, LLMError, StoreError
 from graphmem.memory import Memory
 from tests import invariants
-from tests.neo4j_session import free_ports
+from tests.neo4j_session import SESSION_PASSWORD, free_ports
 from tests.scripted_llm import Delayed, ScriptedError, ScriptedLLMServer
 from tests.test_concurrency_async import extraction_for, responder, turn_text
 
@@ -46,6 +47,7 @@ class Dedicated:
     home: Path
     bolt_port: int
     http_port: int
+    password: str = SESSION_PASSWORD
 
     @property
     def uri(self) -> str:
@@ -56,6 +58,7 @@ class Dedicated:
             self.home,
             bolt_port=self.bolt_port,
             http_port=self.http_port,
+            password=self.password,
             heap="384m",
             pagecache="64m",
             prefer_docker=False,
@@ -233,7 +236,11 @@ def test_neo4j_restart_mid_stream_loses_nothing_and_half_writes_nothing(
     scripted_llm: ScriptedLLMServer,
 ) -> None:
     scripted_llm.responder = responder
-    overrides = {"neo4j_uri": dedicated.uri, "llm_base_url": scripted_llm.url}
+    overrides = {
+        "neo4j_uri": dedicated.uri,
+        "neo4j_password": SecretStr(dedicated.password),
+        "llm_base_url": scripted_llm.url,
+    }
     with Memory(settings.model_copy(update=overrides), embedder=embedder) as memory:
         # 60 s down: the driver retries a transaction for 30 s with jittered exponential
         # backoff, so its last attempt can land ~38 s after the first failure; a shorter outage

@@ -13,6 +13,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -76,6 +77,16 @@ def canary_alive(driver: Driver, database: str, canary_id: str) -> bool:
 
 Call = Callable[[Memory, str], Any]
 BIG = "x" * 40_000
+# The last second of year 9999 at UTC-14: year 10000 in UTC, which nothing can hold.
+LAST_MOMENT = "9999-12-31T23:59:59-14:00"
+
+
+def nested_filter(depth: int) -> dict[str, Any]:
+    """{"AND": [{"AND": [... {"room": "x"} ...]}]}, `depth` groups deep."""
+    node: dict[str, Any] = {"room": "x"}
+    for _ in range(depth):
+        node = {"AND": [node]}
+    return node
 
 
 def _add(messages: Any, infer: bool = False, **kw: Any) -> Call:
@@ -142,6 +153,51 @@ REFUSED: dict[str, tuple[Call, type[GraphMemError]]] = {
     "get_all limit 0": (lambda m, u: m.get_all(user_id=u, limit=0), InputError),
     "delete unknown id": (lambda m, u: m.delete("' OR 1=1 //", user_id=u), NotFoundError),
     "update unknown id": (lambda m, u: m.update("x`})//", "new", user_id=u), NotFoundError),
+    # Issue 13: wrong types are InputErrors (they were TypeErrors, or went through).
+    "add_facts metadata a list": (
+        lambda m, u: m.add_facts(["x500"], user_id=u, metadata=[1, 2]),  # type: ignore[arg-type]
+        InputError,
+    ),
+    "add_facts metadata a string": (
+        lambda m, u: m.add_facts(["x"], user_id=u, metadata="abc"),  # type: ignore[arg-type]
+        InputError,
+    ),
+    "facts a number": (lambda m, u: m.add_facts(5, user_id=u), InputError),  # type: ignore[arg-type]
+    "metadata NaN": (_add("hi", metadata={"n": float("nan")}), InputError),
+    "metadata infinity": (_add("hi", metadata={"n": [1.0, float("inf")]}), InputError),
+    "fact metadata NaN": (
+        lambda m, u: m.add_facts([{"text": "x", "metadata": {"n": float("nan")}}], user_id=u),
+        InputError,
+    ),
+    "timestamp not a datetime": (_add("hi", timestamp="yesterday"), InputError),
+    "timestamp offset past 18 hours": (
+        _add("hi", timestamp="2024-01-01T00:00:00-23:19"),
+        InputError,
+    ),
+    "message timestamp offset past 18 hours": (
+        _add([{"role": "user", "content": "hi", "timestamp": "2024-01-01T00:00:00+18:01"}]),
+        InputError,
+    ),
+    "fact valid_from past year 9999 in UTC": (
+        lambda m, u: m.add_facts([{"text": "x", "valid_from": LAST_MOMENT}], user_id=u),
+        InputError,
+    ),
+    "search query not a string": (lambda m, u: m.search(123, user_id=u), InputError),  # type: ignore[arg-type]
+    "search top_k a string": (lambda m, u: m.search("x", user_id=u, top_k="5"), InputError),  # type: ignore[arg-type]
+    "search top_k NaN": (
+        lambda m, u: m.search("x", user_id=u, top_k=float("nan")),  # type: ignore[arg-type]
+        InputError,
+    ),
+    # ISO text is an as_of since issue 12 ("2024-01-01"); text that is no date is not.
+    "search as_of not a date": (lambda m, u: m.search("x", user_id=u, as_of="someday"), InputError),
+    "search as_of past year 9999 in UTC": (
+        lambda m, u: m.search("x", user_id=u, as_of=datetime.fromisoformat(LAST_MOMENT)),
+        InputError,
+    ),
+    "get_all limit a string": (lambda m, u: m.get_all(user_id=u, limit="10"), InputError),  # type: ignore[arg-type]
+    "entity history name a number": (lambda m, u: m.entity_history(5, user_id=u), InputError),  # type: ignore[arg-type]
+    "delete id a number": (lambda m, u: m.delete(5, user_id=u), InputError),  # type: ignore[arg-type]
+    "scope id a bool": (lambda m, u: m.add("hi", user_id=True, infer=False), InputError),  # type: ignore[arg-type]
 }
 
 BAD_FILTERS: dict[str, Any] = {
@@ -160,6 +216,9 @@ BAD_FILTERS: dict[str, Any] = {
     "contains a number": {"room": {"contains": 3}},
     "too many leaves": {"AND": [{"room": str(i)} for i in range(101)]},
     "not a mapping": "room = 'alpha'",
+    "nested 250 deep": nested_filter(250),
+    "NaN value": {"priority": {"gt": float("nan")}},
+    "infinite value": {"priority": {"in": [1, float("-inf")]}},
 }
 for _name, _filters in BAD_FILTERS.items():
     REFUSED[f"search filter: {_name}"] = (
@@ -249,7 +308,7 @@ def test_hostile_names_types_and_metadata_are_stored_as_data(
     added = memory.add_facts(hostile_facts(), user_id=user_id)["results"]
     assert len(added) == len(HOSTILE)
     assert_stored_as_data(memory, user_id, canary, before)
-    names = {e["name"] for e in memory.entities(user_id=user_id, limit=1000)}
+    names = {e["name"] for e in memory.entities(user_id=user_id, limit=1000)["results"]}
     assert set(HOSTILE) <= names  # names are data, verbatim
     for row, text in zip(added, HOSTILE, strict=True):
         item = memory.get(row["id"], user_id=user_id)
@@ -270,9 +329,9 @@ def test_hostile_reads_find_nothing_and_break_nothing(
         assert memory.get_all(user_id=seeded, filters={"room": {"in": [text]}})["results"] == []
         assert memory.get(text) is None
         assert memory.entity_history(text, user_id=seeded) is None
-        assert memory.relations(user_id=seeded, type=text) == []
+        assert memory.relations(user_id=seeded, type=text) == {"results": []}
         # types are stored sanitised and the filter is sanitised alike ("Entity" -> Thing)
-        typed = memory.entities(user_id=seeded, type=text)
+        typed = memory.entities(user_id=seeded, type=text)["results"]
         assert all(e["type"] == entity_type(text) and e["user_id"] == seeded for e in typed)
         assert memory.search("x", user_id=text)["results"] == []
     assert invariants.snapshot(driver, db) == before

@@ -173,9 +173,9 @@ def check_read(
     assert {r["id"] for r in found["results"]} <= expected
     visible_texts = {s.text for s in visible}
     assert all(r["memory"] in visible_texts for r in found["results"])
-    names = {e["name"] for e in memory.entities(**read, limit=1000)}
+    names = {e["name"] for e in memory.entities(**read, limit=1000)["results"]}
     assert names <= {"Alice"} | {s.entity for s in visible}
-    relations = memory.relations(**read, limit=1000)
+    relations = memory.relations(**read, limit=1000)["results"]
     assert {r["target"] for r in relations} <= {s.entity for s in visible}
     exported = memory.export_graph(**read)
     assert {n["text"] for n in exported["nodes"] if n.get("text")} <= visible_texts
@@ -294,4 +294,4 @@ def test_rest_keys_stay_inside_their_scopes(
             client.get(f"/v1/memories/{target.id}/history", headers=headers),
         ):
             assert answer.status_code == 404, answer.text
-    assert all(r["name"] for r in client.get("/v1/entities", headers=headers).json())
+    assert all(r["name"] for r in client.get("/v1/entities", headers=headers).json()["results"])

@@ -60,7 +60,7 @@ def test_retriever_returns_documents(memory: Memory, alice: str) -> None:
     assert 1 <= len(docs) <= 3
     assert "Amsterdam" in docs[0].page_content
     assert docs[0].id == docs[0].metadata["id"]
-    assert set(docs[0].metadata["scores"]) == {"vector", "graph", "lexical"}
+    assert set(docs[0].metadata["scores"]) == {"vector", "graph", "lexical", "path"}
 
 
 def test_retriever_stays_in_its_scope(memory: Memory, alice: str) -> None:
@@ -110,12 +110,12 @@ def test_graph_document_facts() -> None:
 def test_graph_documents_go_through_add_facts(memory: Memory, user_id: str) -> None:
     added = add_graph_documents(memory, [graph_document()], user_id=user_id)
     assert len(added["results"]) == 3
-    relations = memory.relations(user_id=user_id)
+    relations = memory.relations(user_id=user_id)["results"]
     assert {(r["source"], r["relation"], r["target"]) for r in relations} == {
         ("Dana", "LIVES_IN", "Ghent"),
         ("Dana", "HAS_HOBBY", "Beekeeping"),
     }
-    types = {e["name"]: e["type"] for e in memory.entities(user_id=user_id)}
+    types = {e["name"]: e["type"] for e in memory.entities(user_id=user_id)["results"]}
     assert types == {"Dana": "Person", "Ghent": "City", "Beekeeping": "Hobby", "Rust": "Technology"}
     found = memory.search("Where does Dana live?", user_id=user_id, top_k=1)["results"][0]
     assert found["memory"] == "Dana lives in Ghent"

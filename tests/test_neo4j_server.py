@@ -6,9 +6,12 @@ own, since stopping the shared one would pull it from under the other tests.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
+import stat
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -16,12 +19,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from neo4j import Driver
+from neo4j import Driver, GraphDatabase
+from neo4j.exceptions import AuthError
 
 from graphmem import neo4j_server as launcher
 from graphmem.cli.neo4j_commands import neo4j_group
-from graphmem.config import load_settings
+from graphmem.config import LEGACY_NEO4J_PASSWORD, Settings, load_settings
 from graphmem.errors import ConfigError, Neo4jLauncherError
+from graphmem.neo4j_server.conf import write_conf
+from graphmem.neo4j_server.credentials import Password, password_for_start
 from tests.neo4j_session import Neo4jTarget, free_ports
 
 
@@ -172,28 +178,152 @@ def test_cli_start_error_is_a_click_error(tmp_path: Path, taken_port: int) -> No
     assert f"port {taken_port}" in result.output
 
 
-def test_start_status_stop_lifecycle(tmp_path: Path) -> None:
+def f1_request(http_port: int, password: str) -> tuple[int, dict[str, str], bytes]:
+    """Issue 13's F1 repro: a web page on another origin reads facts through the HTTP API
+    with the password every install used to share."""
+    body = json.dumps({"statements": [{"statement": "MATCH (f:Fact) RETURN count(f)"}]})
+    token = base64.b64encode(f"neo4j:{password}".encode()).decode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{http_port}/db/neo4j/tx/commit",
+        data=body.encode(),
+        headers={
+            "Origin": "http://evil.example",
+            "Authorization": f"Basic {token}",
+            "Content-Type": "application/json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, dict(refused.headers), refused.read()
+
+
+def opens(uri: str, password: str) -> bool:
+    try:
+        with GraphDatabase.driver(uri, auth=("neo4j", password)) as driver:
+            driver.verify_connectivity()
+    except AuthError:
+        return False
+    return True
+
+
+def test_start_status_stop_lifecycle_with_a_password_of_its_own(tmp_path: Path) -> None:
+    """A new home gets a random password only its owner reads; the HTTP API answers no other
+    web origin; an install with the old default keeps working, is warned, and rotates."""
+    home = tmp_path / "home"
     bolt_port, http_port = free_ports(2)
     info = launcher.start(
-        tmp_path,
+        home,
         bolt_port=bolt_port,
         http_port=http_port,
         heap="256m",
         pagecache="32m",
         prefer_docker=False,
     )
+    cli = CliRunner()
+    home_args = ["--home", str(home)]
     try:
-        assert launcher.status(tmp_path).running
-        assert (tmp_path / launcher.PID_FILE).read_text().strip() == str(info.pid)
+        assert launcher.status(home).running
+        assert (home / launcher.PID_FILE).read_text().strip() == str(info.pid)
+
+        # The password: random, in a 0600 file of a 0700 home; the server's files owner-only.
+        stored = launcher.password_path(home)
+        password = stored.read_text().strip()
+        assert info.password_file == stored and not info.default_password
+        assert len(password) >= 30 and password != LEGACY_NEO4J_PASSWORD
+        assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+        assert stat.S_IMODE(home.stat().st_mode) == 0o700
+        for made_by_neo4j in (home / "data" / "dbms" / "auth.ini", home / "logs" / "neo4j.log"):
+            assert stat.S_IMODE(made_by_neo4j.stat().st_mode) & 0o077 == 0, made_by_neo4j
+        assert not opens(info.uri, LEGACY_NEO4J_PASSWORD) and opens(info.uri, password)
+
+        # F1 again: the old password is refused, and no answer is shared with another origin.
+        code, headers, _ = f1_request(http_port, LEGACY_NEO4J_PASSWORD)
+        assert code == 401
+        assert headers.get("Access-Control-Allow-Origin") in (None, f"http://127.0.0.1:{http_port}")
+        code, headers, _ = f1_request(http_port, password)
+        assert code == 200
+        assert headers["Access-Control-Allow-Origin"] == f"http://127.0.0.1:{http_port}"
+
+        # Every command finds it: settings read the home's file when none is configured.
+        found = Settings(neo4j_home=home, neo4j_uri=info.uri)
+        assert found.neo4j_password_origin == "stored"
+        assert found.neo4j_password.get_secret_value() == password
+        shown = cli.invoke(neo4j_group, ["status", *home_args])
+        assert shown.exit_code == 0 and password not in shown.output
+        shown = cli.invoke(neo4j_group, ["status", "--show-password", *home_args])
+        assert f"password: {password}" in shown.stdout
+
+        # An install from before: the database has the old default and no password file.
+        with GraphDatabase.driver(info.uri, auth=("neo4j", password)) as driver:
+            driver.execute_query(
+                "ALTER CURRENT USER SET PASSWORD FROM $old TO $new",
+                old=password,
+                new=LEGACY_NEO4J_PASSWORD,
+                database_="system",
+            )
+        stored.unlink()
+        ports = ["--bolt-port", str(bolt_port), "--http-port", str(http_port)]
+        again = cli.invoke(neo4j_group, ["start", "--no-docker", *home_args, *ports])
+        assert again.exit_code == 0, again.output
+        assert "old default password" in again.stderr and "rotate-password" in again.stderr
+        assert launcher.status(home).default_password
+
+        rotated = cli.invoke(neo4j_group, ["rotate-password", *home_args])
+        assert rotated.exit_code == 0, rotated.output
+        fresh = stored.read_text().strip()
+        assert fresh not in (password, LEGACY_NEO4J_PASSWORD)
+        assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+        assert not opens(info.uri, LEGACY_NEO4J_PASSWORD) and opens(info.uri, fresh)
+        assert not launcher.status(home).default_password
+        quiet = cli.invoke(neo4j_group, ["start", "--no-docker", *home_args, *ports])
+        assert quiet.exit_code == 0 and "old default" not in quiet.stderr
     finally:
-        assert launcher.stop(tmp_path)
-    assert not launcher.status(tmp_path).running
-    assert not launcher.stop(tmp_path)
-    assert not (tmp_path / launcher.STATE_FILE).exists()
+        assert launcher.stop(home)
+    assert not launcher.status(home).running
+    assert not launcher.stop(home)
+    assert not (home / launcher.STATE_FILE).exists()
     # Nothing listens on its ports any more.
     for port in (bolt_port, http_port):
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_a_database_from_before_without_a_password_file_opens_with_the_old_default(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "data" / "databases").mkdir(parents=True)
+    chosen = password_for_start(tmp_path, None, database_exists=True)
+    assert chosen == Password(LEGACY_NEO4J_PASSWORD, legacy=True)
+    assert not launcher.password_path(tmp_path).exists()
+    new_home = tmp_path / "new"
+    new_home.mkdir()
+    created = password_for_start(new_home, None, database_exists=False)
+    assert (
+        not created.legacy and created.value == launcher.password_path(new_home).read_text().strip()
+    )
+    assert password_for_start(new_home, None, database_exists=True) == created
+
+
+def test_a_password_starting_with_a_dash_is_set(neo4j_server: Neo4jTarget, tmp_path: Path) -> None:
+    """A random password starts with "-" once in 64 (token_urlsafe), which neo4j-admin took
+    for an option: "Missing required parameter: '<password>'", and the start failed."""
+    from graphmem.neo4j_server.launcher import _set_initial_password
+
+    java, _ = launcher.find_java(launcher.NEO4J_VERSION, None)
+    lib = launcher.ensure_jars()  # cached: the session's server runs from them
+    write_conf(tmp_path, lib, *free_ports(2), "256m", "32m")
+    _set_initial_password(java, lib, tmp_path, "-looks-like-an-option")
+    assert (tmp_path / "data" / "dbms" / "auth.ini").is_file()
+
+
+def test_the_conf_limits_cors_and_listens_on_loopback(tmp_path: Path) -> None:
+    write_conf(tmp_path, tmp_path, 21001, 21002, "256m", "32m")
+    conf = (tmp_path / "conf" / "neo4j.conf").read_text().splitlines()
+    assert "dbms.security.http_access_control_allow_origin=http://127.0.0.1:21002" in conf
+    assert "server.bolt.listen_address=127.0.0.1:21001" in conf
+    assert "server.http.listen_address=127.0.0.1:21002" in conf
 
 
 # -- versions and Java ------------------------------------------------------------------

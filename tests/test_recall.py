@@ -52,7 +52,8 @@ def test_a_relationship_question_is_answered_through_the_graph(
     result = memory.search(QUESTION, user_id=user_id, top_k=3)
     assert "Beth lives in Lisbon." in _texts(result)
     hit = next(r for r in result["results"] if r["memory"] == "Beth lives in Lisbon.")
-    assert hit["scores"]["graph"] > 0 and set(hit["scores"]) == {"vector", "graph", "lexical"}
+    assert hit["scores"]["graph"] > 0
+    assert set(hit["scores"]) == {"vector", "graph", "lexical", "path"}
     assert "graph" in hit["provenance"]["found_by"]
     triples = {(r["source"], r["relation"], r["target"]) for r in result["relations"]}
     assert ("Beth", "LIVES_IN", "Lisbon") in triples

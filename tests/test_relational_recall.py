@@ -125,6 +125,10 @@ def test_a_three_hop_chain_is_answered_through_the_graph(memory: Memory, user_id
     found = memory.search(question, user_id=user_id, top_k=5)
     assert set(gold) <= set(_texts(found)[:5])
     assert "path" in found["results"][0]["provenance"]["found_by"]
+    # The score shown is the one that ordered the results, within [0, 1].
+    shown = [r["score"] for r in found["results"]]
+    assert shown == sorted(shown, reverse=True) and all(0 <= x <= 1 for x in shown)
+    assert all(0 <= x <= 1 for r in found["results"] for x in r["scores"].values())
     triples = {(r["source"], r["relation"], r["target"]) for r in found["relations"]}
     assert ("Tyrell Corp", "HEADQUARTERED_IN", "Utrecht") in triples
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from graphmem.embed.local import LocalEmbedder
 from graphmem.memory import Memory
 from graphmem.server.auth import KeyRing
 from graphmem.server.rest import create_app
+from tests.neo4j_session import free_ports
 from tests.scripted_llm import ScriptedLLMServer
 
 ALICE_KEY = "sk-test-alice-0000000001"
@@ -28,6 +31,11 @@ EXTRACTION = {
         {"name": "Acme Corp", "type": "Organization"},
     ],
     "relations": [{"source": "Alice", "type": "WORKS_AT", "target": "Acme Corp", "fact": 0}],
+}
+CELLO_EXTRACTION = {
+    "facts": [{"id": 0, "text": "Bruno plays the cello", "entities": ["Bruno"]}],
+    "entities": [{"name": "Bruno", "type": "Person"}],
+    "relations": [],
 }
 
 
@@ -128,7 +136,9 @@ def test_get_list_update_history_delete(client: TestClient) -> None:
     )
 
     updated = client.put(
-        f"/v1/memories/{memory_id}", json={"text": "Alice prefers oolong."}, headers=auth(ALICE_KEY)
+        f"/v1/memories/{memory_id}",
+        json={"text": "Alice prefers oolong.", "infer": False},
+        headers=auth(ALICE_KEY),
     )
     assert updated.status_code == 200 and updated.json()["previous_memory"] == (
         "Alice prefers green tea."
@@ -296,3 +306,123 @@ def test_lone_surrogates_are_refused_before_any_write(client: TestClient) -> Non
         "/v1/memories", params={"filters": '{"room": "\\ud800"}'}, headers=auth(ALICE_KEY)
     )
     assert listed.status_code == 422
+
+
+def test_one_key_cannot_hold_every_worker(
+    rest_memory: Memory, scripted_llm: ScriptedLLMServer, user_id: str, bob_id: str
+) -> None:
+    """F6: a key at its limit of requests in flight gets 429 + Retry-After at once, while
+    another key is served; the limit frees up as the key's requests finish."""
+    keys = KeyRing.from_mapping({ALICE_KEY: {"user_id": user_id}, BOB_KEY: {"user_id": bob_id}})
+    app = create_app(rest_memory, keys, max_concurrent_per_key=2)
+    gate, entered = threading.Event(), threading.Semaphore(0)
+    # Two unrelated facts, so the two held adds do not race to store the same one.
+    answers = iter([EXTRACTION, CELLO_EXTRACTION])
+
+    def held_extraction(request: Any) -> str:
+        entered.release()
+        gate.wait(60)  # a hang guard: the test opens the gate long before
+        return json.dumps(next(answers))
+
+    scripted_llm.responder = held_extraction
+    turn = {"messages": "I'm Alice and I work at Acme Corp."}
+    search = {"query": "Where does Alice work?"}
+    with TestClient(app) as client, ThreadPoolExecutor(2) as pool:
+        try:
+            held = [
+                pool.submit(client.post, "/v1/memories", json=turn, headers=auth(ALICE_KEY))
+                for _ in range(2)
+            ]
+            assert all(entered.acquire(timeout=60) for _ in held)  # both wait on the LLM
+            third = client.post("/v1/memories/search", json=search, headers=auth(ALICE_KEY))
+            bobs = client.post("/v1/memories/search", json=search, headers=auth(BOB_KEY))
+        finally:
+            gate.set()
+        assert third.status_code == 429, third.text
+        assert third.headers["retry-after"] == "1"
+        assert "in flight" in third.json()["detail"]
+        assert bobs.status_code == 200, bobs.text
+        assert all(f.result(timeout=60).status_code == 200 for f in held)
+        again = client.post("/v1/memories/search", json=search, headers=auth(ALICE_KEY))
+        assert again.status_code == 200, again.text
+
+
+def strict_json(text: str) -> Any:
+    """JSON as RFC 8259 has it: NaN and Infinity are not JSON."""
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} in a response body")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def nested_filter(depth: int) -> dict[str, Any]:
+    node: dict[str, Any] = {"room": "x"}
+    for _ in range(depth):
+        node = {"AND": [node]}
+    return node
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/memories/search", '{"query": "x", "top_k": NaN}'),
+        ("/v1/memories/search", '{"query": "x", "top_k": 1e400}'),
+        ("/v1/memories/search", '{"query": "x", "top_k": -Infinity}'),
+        ("/v1/memories/search", '{"query": "x", "filters": {"n": {"gt": NaN}}}'),
+        ("/v1/memories/search", json.dumps({"query": "x", "filters": nested_filter(250)})),
+        ("/v1/memories/search", '{"query": "x", "as_of": "9999-12-31T23:59:59-14:00"}'),
+        ("/v1/memories/search", '{"query": "x", "user_id": 0}'),
+        ("/v1/memories", '{"messages": "x", "infer": false, "metadata": {"n": NaN}}'),
+        ("/v1/memories", '{"messages": "x", "infer": false, "metadata": {"n": 1e400}}'),
+        ("/v1/memories", '{"messages": "x", "timestamp": "9999-12-31T23:59:59-14:00"}'),
+        # Neo4j holds UTC offsets within 18 hours; Python up to 24 (schemathesis found it).
+        ("/v1/memories", '{"messages": "x", "timestamp": "4157-11-08T17:50:46-23:19"}'),
+        (
+            "/v1/memories",
+            '{"messages": [{"role": "user", "content": "x",'
+            ' "timestamp": "2024-01-01T00:00:00+18:30"}], "infer": false}',
+        ),
+        ("/v1/memories/search", '{"query": "x", "as_of": "2024-01-01T00:00:00-20:00"}'),
+    ],
+)
+def test_hostile_numbers_nesting_and_dates_are_a_valid_json_422(
+    client: TestClient, path: str, body: str
+) -> None:
+    """F7-F9: each was a 500 (a RecursionError, a 422 body holding NaN that failed to
+    render, a year-10000 overflow) or, for metadata, stored."""
+    answer = client.post(
+        path, content=body, headers={**auth(ALICE_KEY), "Content-Type": "application/json"}
+    )
+    assert answer.status_code == 422, answer.text
+    detail = strict_json(answer.text)["detail"]
+    assert "scope" not in str(detail) or "user_id" in body  # refused for the hostile value
+    assert len(answer.text) < 5_000
+    assert client.get("/v1/memories", headers=auth(ALICE_KEY)).json()["results"] == []
+
+
+def test_server_faults_reach_clients_without_internal_addresses(
+    settings: Settings, embedder: LocalEmbedder, user_id: str
+) -> None:
+    """F10: the LLM's URL and the store's internals stay in the server's log."""
+    (closed_port,) = free_ports(1)
+    llm_url = f"http://127.0.0.1:{closed_port}"
+    unreachable = settings.model_copy(update={"llm_base_url": llm_url, "llm_max_retries": 0})
+    keys = KeyRing.from_mapping({ALICE_KEY: {"user_id": user_id}})
+    with Memory(unreachable, embedder=embedder) as memory:
+        client = TestClient(create_app(memory, keys))
+        added = client.post(
+            "/v1/memories", json={"messages": "I live in Oslo."}, headers=auth(ALICE_KEY)
+        )
+        memory.store.close()  # every read now fails in the driver
+        searched = client.post(
+            "/v1/memories/search", json={"query": "Oslo"}, headers=auth(ALICE_KEY)
+        )
+    assert added.status_code == 502, added.text
+    assert str(closed_port) not in added.text and "http" not in added.text
+    assert added.json()["detail"].startswith("the LLM could not be used")
+    assert added.json()["episode_id"]  # kept for reextract
+    assert searched.status_code == 503, searched.text
+    assert searched.json()["detail"] == (
+        "the memory store (Neo4j) is unavailable or failed; try again later"
+    )

@@ -30,6 +30,7 @@ from graphmem.embed.local import LocalEmbedder
 from graphmem.filters import compile_filters
 from graphmem.memory import Memory
 from graphmem.models import Scope
+from graphmem.shapes import utc
 from graphmem.store import recall_reads
 from graphmem.store.cypher import query, statements
 from graphmem.store.neo4j import FACT_INDEX, GraphStore, VectorSearch
@@ -131,7 +132,7 @@ def dataset(search_memory: Memory) -> Iterator[dict[str, Any]]:
     vectors = _stored_vectors(search_memory.store, [f["id"] for f in facts])
     for fact in facts:
         fact["status"] = "superseded" if fact["id"] in superseded else "active"
-        fact["vector"] = vectors[fact["id"]]
+        fact["vector"], fact["valid_from"] = vectors[fact["id"]]
     entities = [
         {**dict(r), "vector": np.asarray(r["vector"], dtype=float)}
         for r in search_memory.store.read(
@@ -147,13 +148,18 @@ def dataset(search_memory: Memory) -> Iterator[dict[str, Any]]:
         search_memory.reset(user_id=user)
 
 
-def _stored_vectors(store: GraphStore, ids: list[str]) -> dict[str, np.ndarray]:
-    """Brute force runs on the vectors as stored (Neo4j keeps them as float32), normalised."""
+def _stored_vectors(store: GraphStore, ids: list[str]) -> dict[str, tuple[np.ndarray, Any]]:
+    """Brute force runs on the vectors as stored (Neo4j keeps them as float32), normalised,
+    and on the valid_from as stored (a fact given none is valid from when it was added)."""
     rows = store.read(
-        "UNWIND $ids AS id MATCH (f:Fact {id: id}) RETURN f.id AS id, f.embedding AS v",
+        "UNWIND $ids AS id MATCH (f:Fact {id: id}) "
+        "RETURN f.id AS id, f.embedding AS v, f.valid_from AS valid_from",
         {"ids": ids},
     )
-    return {r["id"]: np.asarray(r["v"], dtype=float) / np.linalg.norm(r["v"]) for r in rows}
+    return {
+        r["id"]: (np.asarray(r["v"], dtype=float) / np.linalg.norm(r["v"]), utc(r["valid_from"]))
+        for r in rows
+    }
 
 
 def _in_scope(row: dict[str, Any], scope: Scope) -> bool:

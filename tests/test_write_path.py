@@ -46,7 +46,8 @@ def relations_of(memory: Memory, uid: str) -> list[dict[str, Any]]:
     return rows(
         memory,
         "MATCH (a:Entity {user_id: $uid})-[r]->(b:Entity) "
-        "RETURN a.name AS source, type(r) AS type, b.name AS target, r.valid_to AS valid_to, "
+        "RETURN a.name AS source, coalesce(r.relation, type(r)) AS type, b.name AS target, "
+        "r.valid_from AS valid_from, r.valid_to AS valid_to, "
         "r.invalidated_at AS invalidated_at, r.fact_id AS fact_id",
         uid=uid,
     )
@@ -229,7 +230,10 @@ def test_add_works_end_to_end_through_both_providers(
     assert second["results"][0]["previous_memory"] == "User lives in Berlin"
     assert second["relations"]["superseded"] == [first["results"][0]["id"]]
     lives = {r["target"]: r for r in relations_of(mem, user_id)}
-    assert lives["Berlin"]["valid_to"].to_native().date().isoformat() == "2026-03-01"
+    # The move (2026-03-01) is older than the statement about Berlin (now): Berlin ends,
+    # but never before it began (graphmem/validity.py).
+    assert lives["Berlin"]["valid_to"] == lives["Berlin"]["valid_from"]
+    assert lives["Amsterdam"]["valid_from"].to_native().date().isoformat() == "2026-03-01"
     assert lives["Amsterdam"]["valid_to"] is None
 
 
@@ -413,7 +417,7 @@ def test_update_reembeds_and_logs(
     mem = memory_on_scripted_llm(memory, scripted_llm)
     added = _two_facts(mem, scripted_llm, user_id)
     cat_fact = next(r["id"] for r in added["results"] if "Miso" in r["memory"])
-    updated = mem.update(cat_fact, "User owns a tabby cat named Miso", user_id=user_id)
+    updated = mem.update(cat_fact, "User owns a tabby cat named Miso", user_id=user_id, infer=False)
     assert updated["previous_memory"] == "User owns a cat named Miso"
     scope = memory.store.read(
         "MATCH (s:Scope {user_id: $uid}) RETURN s.key AS key", {"uid": user_id}
@@ -451,7 +455,9 @@ def test_a_new_target_for_the_same_relation_is_asked_about_even_when_texts_diffe
     mem.add("I live in Berlin.", user_id=user_id)
     second = mem.add("I live in Amsterdam now.", user_id=user_id)
     asked = json.loads(scripted_llm.chat_requests[-1].messages[-1]["content"])
-    assert asked["new_facts"][0]["existing_facts"] == [{"id": 2, "text": "User lives in Berlin"}]
+    offered = asked["new_facts"][0]["existing_facts"]
+    assert [(c["id"], c["text"]) for c in offered] == [(2, "User lives in Berlin")]
+    assert offered[0]["valid_from"] and offered[0]["stated_on"]  # the dates decide, not order
     assert second["usage"]["llm_calls"] == 2 and second["results"][0]["event"] == "UPDATE"
     lives = {r["target"]: r for r in relations_of(memory, user_id)}
     assert lives["Berlin"]["invalidated_at"] is not None
@@ -463,7 +469,7 @@ def test_pre_extracted_facts_take_the_same_path_without_an_llm(
 ) -> None:
     from datetime import datetime, timezone
 
-    from graphmem import ingest, inputs
+    from graphmem import drafts, ingest, inputs
 
     facts = inputs.facts(
         [
@@ -491,7 +497,7 @@ def test_pre_extracted_facts_take_the_same_path_without_an_llm(
             memory.settings.similarity_threshold,
             actor="import",
         )
-        return ingest.add_drafts(ctx, ingest.drafts_from_inputs(items), llm=None)
+        return ingest.add_drafts(ctx, drafts.drafts_from_inputs(items), llm=None)
 
     first = write(facts)
     again = write(facts)

@@ -1,5 +1,6 @@
-// A scope's entities, most mentioned first, with how many current relations and active
-// facts each has. $type (or null) keeps one entity type; paged by $offset / $limit.
+// A scope's entities, most mentioned first, with how many current relations (retired ones
+// are WAS) and active facts each has. $type (or null) keeps one entity type; paged by
+// $offset / $limit.
 MATCH (s:Scope)
 WHERE ($user_id IS NULL OR s.user_id = $user_id)
   AND ($agent_id IS NULL OR s.agent_id = $agent_id)
@@ -10,6 +11,6 @@ WITH e ORDER BY e.mentions DESC, e.name, e.id
 SKIP $offset LIMIT $limit
 RETURN e.id AS id, e.name AS name, e.type AS type, e.mentions AS mentions,
        e.user_id AS user_id, e.agent_id AS agent_id, e.run_id AS run_id,
-       COUNT { (e)-[r]-(:Entity) WHERE r.invalidated_at IS NULL } AS relations,
+       COUNT { (e)-[r]-(:Entity) WHERE type(r) <> 'WAS' AND r.invalidated_at IS NULL } AS relations,
        COUNT { (f:Fact)-[:ABOUT]->(e) WHERE f.status = 'active' } AS facts,
        e.created_at AS created_at, e.updated_at AS updated_at

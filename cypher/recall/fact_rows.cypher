@@ -14,7 +14,8 @@ RETURN f {.*, embedding: null} AS fact, [(f)-[:FROM]->(ep:Episode) | ep.id] AS e
        COLLECT {
          MATCH (f)-[:ABOUT]->(a:Entity)-[r]->(b:Entity)<-[:ABOUT]-(f)
          WHERE r.fact_id = f.id
-         RETURN {source: a.name, relation: type(r), target: b.name, fact_id: r.fact_id,
+         RETURN {source: a.name, relation: coalesce(r.relation, type(r)), target: b.name,
+                 fact_id: r.fact_id,
                  valid_from: r.valid_from, valid_to: r.valid_to}
        } AS relations,
        2 * vector.similarity.cosine(f.embedding, $embedding) - 1 AS score,

@@ -5,7 +5,8 @@
 // validity, the caller's filter): an edge is walked only on evidence the caller may see.
 // At most $per_node relations per entity, the best-matching types first ($type_weights),
 // then those whose fact is nearest the query. `outgoing`: the frontier entity is the
-// relation's start node.
+// relation's start node. A retired relation (type WAS, its own type in `relation`) is seen
+// by its own type, and walked only when the window admits history ($include_invalidated).
 UNWIND $node_ids AS node_id
 MATCH (a:Entity {id: node_id})
 WHERE ($user_id IS NULL OR a.user_id = $user_id)
@@ -13,8 +14,9 @@ WHERE ($user_id IS NULL OR a.user_id = $user_id)
   AND ($run_id IS NULL OR a.run_id = $run_id)
 CALL (a) {
   MATCH (a)-[r]-(b:Entity)
+  WITH a, r, b, coalesce(r.relation, type(r)) AS kind
   WHERE b.scope_key = a.scope_key
-    AND (type(r) IN $types OR any(label IN labels(b) WHERE label IN $labels))
+    AND (kind IN $types OR any(label IN labels(b) WHERE label IN $labels))
     AND ($include_invalidated OR r.invalidated_at IS NULL)
     AND ($as_of IS NULL OR r.valid_from IS NULL OR datetime({datetime: r.valid_from}) <= $as_of)
     AND ($valid_after IS NULL OR r.valid_to IS NULL
@@ -25,13 +27,13 @@ CALL (a) {
     AND ($valid_after IS NULL OR f.valid_to IS NULL
          OR datetime({datetime: f.valid_to}) > $valid_after)
     AND true /*graphmem:filter*/
-  WITH r, b, f, coalesce($type_weights[type(r)], 0.0) AS weight,
+  WITH r, b, f, kind, coalesce($type_weights[kind], 0.0) AS weight,
        vector.similarity.cosine(f.embedding, $embedding) AS similarity
   ORDER BY weight DESC, similarity DESC
   LIMIT $per_node
-  RETURN r, b, f, similarity
+  RETURN r, b, f, kind, similarity
 }
 RETURN a.id AS from_id, a.name AS from_name, startNode(r) = a AS outgoing,
-       type(r) AS relation, b.id AS to_id, b.name AS to_name, b.type AS to_type,
+       kind AS relation, b.id AS to_id, b.name AS to_name, b.type AS to_type,
        f.id AS fact_id,
        f.text AS text, 2 * similarity - 1 AS score

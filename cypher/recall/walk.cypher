@@ -5,6 +5,7 @@
 // $as_of / $valid_after bound the validity interval; $include_invalidated admits
 // relations a later fact superseded (history and as_of reads). reached_degree: how many
 // facts are about the reached entity (the caller bounds how many facts it enumerates).
+// A retired relation is a WAS holding its own type in `relation` (write/supersede).
 UNWIND $seed_ids AS seed_id
 MATCH (a:Entity {id: seed_id})
 WHERE ($user_id IS NULL OR a.user_id = $user_id)
@@ -17,7 +18,7 @@ CALL (a) {
     AND ($as_of IS NULL OR r.valid_from IS NULL OR datetime({datetime: r.valid_from}) <= $as_of)
     AND ($valid_after IS NULL OR r.valid_to IS NULL
          OR datetime({datetime: r.valid_to}) > $valid_after)
-  WITH r, b, coalesce($type_weights[type(r)], 0.0) AS asked
+  WITH r, b, coalesce($type_weights[coalesce(r.relation, type(r))], 0.0) AS asked
   ORDER BY asked DESC, b.mentions DESC
   LIMIT $degree_cap
   RETURN r, b, 1 AS hop
@@ -28,7 +29,7 @@ CALL (a) {
     AND ($as_of IS NULL OR r0.valid_from IS NULL OR datetime({datetime: r0.valid_from}) <= $as_of)
     AND ($valid_after IS NULL OR r0.valid_to IS NULL
          OR datetime({datetime: r0.valid_to}) > $valid_after)
-  WITH m, coalesce($type_weights[type(r0)], 0.0) AS asked
+  WITH m, coalesce($type_weights[coalesce(r0.relation, type(r0))], 0.0) AS asked
   ORDER BY asked DESC, m.mentions DESC
   LIMIT $degree_cap
   CALL (m) {
@@ -38,7 +39,7 @@ CALL (a) {
       AND ($as_of IS NULL OR r.valid_from IS NULL OR datetime({datetime: r.valid_from}) <= $as_of)
       AND ($valid_after IS NULL OR r.valid_to IS NULL
            OR datetime({datetime: r.valid_to}) > $valid_after)
-    WITH r, b, coalesce($type_weights[type(r)], 0.0) AS asked
+    WITH r, b, coalesce($type_weights[coalesce(r.relation, type(r))], 0.0) AS asked
     ORDER BY asked DESC, b.mentions DESC
     LIMIT $degree_cap
     RETURN r, b
@@ -46,6 +47,7 @@ CALL (a) {
   WITH r, b WHERE b <> a
   RETURN r, b, 2 AS hop
 }
-RETURN DISTINCT startNode(r).id AS source_id, type(r) AS relation, endNode(r).id AS target_id,
+RETURN DISTINCT startNode(r).id AS source_id, coalesce(r.relation, type(r)) AS relation,
+       endNode(r).id AS target_id,
        r.fact_id AS fact_id, b.id AS reached_id, b.name AS reached_name, hop,
        COUNT { (b)<-[:ABOUT]-() } AS reached_degree

@@ -14,4 +14,5 @@ WITH item, fetched, lowest,
                               OR h.node.content_hash = item.content_hash)][..$k] AS hits
 RETURN item.index AS index, size(fetched) AS fetched, lowest,
        [h IN hits | {id: h.node.id, text: h.node.text, content_hash: h.node.content_hash,
-                     score: h.score}] AS hits
+                     score: h.score, valid_from: h.node.valid_from, valid_to: h.node.valid_to,
+                     observed_at: coalesce(h.node.observed_at, h.node.created_at)}] AS hits

@@ -9,9 +9,9 @@
 //
 // $batches: [{scope_key, user_id, agent_id, run_id, episode_id,
 //   facts:     [{id, props: {text, content_hash, scope_key, ..., `meta.<key>`}, embedding}],
-//   entities:  [{id, key, name, type, embedding}],
+//   entities:  [{id, key, name, type, embedding, aliases}],
 //   about:     [{fact_id, key}],
-//   relations: [{source_key, type, target_key, fact_id, valid_from, valid_to}],
+//   relations: [{source_key, type, target_key, fact_id, valid_from, valid_to, relation}],
 //   vocabulary: [{type, words}]}]
 //
 // Entity type labels and relation types are dynamic and pre-sanitised (identifiers.py):
@@ -19,6 +19,10 @@
 // another type does not relabel it. An entity's embedding (its created name's) is stored
 // once: rewriting it on every mention would update the vector index for nothing. A null
 // row embedding (a bulk load sends each entity's vector once) leaves the stored one.
+// Aliases (other keys the self entity is known by: its user_id, the user's name) are added
+// to the stored ones; entities without any get no property.
+// A relation already over when it is stored (valid_to in the past) arrives as history:
+// type WAS, its own type in `relation` (see write/supersede).
 //
 // Every MATCH names its index: the keys come from the rows, and a plan made while the
 // database was (nearly) empty may otherwise scan an index (all entities) per row, and stay
@@ -31,6 +35,9 @@ CALL (b) {
                   e.user_id = b.user_id, e.agent_id = b.agent_id, e.run_id = b.run_id,
                   e.created_at = datetime(), e.mentions = 0, e:$(row.type)
   SET e.mentions = e.mentions + 1, e.updated_at = datetime()
+  FOREACH (_ IN CASE WHEN size(row.aliases) > 0 THEN [1] ELSE [] END |
+    SET e.aliases = reduce(known = coalesce(e.aliases, []), a IN row.aliases |
+                           CASE WHEN a IN known THEN known ELSE known + a END))
   WITH e, row
   CALL (e, row) {
     WITH e, row WHERE e.embedding IS NULL AND row.embedding IS NOT NULL
@@ -60,7 +67,7 @@ CALL (b) {
   WITH b, row, s, t WHERE NOT t IN targets
   CREATE (s)-[r:$(row.type) {fact_id: row.fact_id}]->(t)
   SET r.episode_id = b.episode_id, r.valid_from = row.valid_from,
-      r.valid_to = row.valid_to, r.created_at = datetime()
+      r.valid_to = row.valid_to, r.created_at = datetime(), r.relation = row.relation
   RETURN count(r) AS relations
 }
 CALL (b) {

@@ -1,7 +1,12 @@
 // A new fact replaces old ones; nothing is deleted. The old fact becomes superseded and the
 // new one points back with SUPERSEDES. For a contradiction (row.close) the old fact and its
-// relations also end: valid_to = row.at (when the new state began). Relations resting on the
-// old fact are marked invalidated_at either way, so walks of current relations skip them.
+// relations also end: valid_to = row.at (when the new state began; the caller never puts
+// it before the old fact's start). Relations resting on the old fact are retired either
+// way: invalidated_at is set (record time), and each becomes history, a WAS relationship
+// holding its own type in `relation` and every other property, so Browser's "connect
+// result nodes" cannot draw it as a current LIVES_IN (graphmem.grass styles WAS apart).
+// "new" is not always the fact just added: a fact dated before a stored one it
+// contradicts is itself replaced by that stored fact (graphmem/validity.py).
 // $scope_key, $rows: [{new_id, old_id, event, close, at}]
 UNWIND $rows AS row
 MATCH (new:Fact {id: row.new_id, scope_key: $scope_key})
@@ -19,6 +24,10 @@ CALL (old, row) {
   WITH DISTINCT r
   SET r.invalidated_at = coalesce(r.invalidated_at, datetime()),
       r.valid_to = CASE WHEN row.close THEN coalesce(r.valid_to, row.at) ELSE r.valid_to END
-  RETURN count(r) AS closed
+  WITH r, startNode(r) AS a, endNode(r) AS b WHERE type(r) <> 'WAS'
+  CREATE (a)-[was:WAS]->(b)
+  SET was = properties(r), was.relation = type(r)
+  DELETE r
+  RETURN count(was) AS closed
 }
 RETURN old.id AS id, closed

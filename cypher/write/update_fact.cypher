@@ -1,4 +1,5 @@
-// A caller's edit of a fact's text: new text, hash and embedding; entities and relations stay.
+// A caller's edit of a fact's text: new text, hash and embedding (its entities and relations are
+// derived again by the caller: write/unlink_fact, then write/batch).
 // $id, $text, $content_hash, $embedding (the caller confined $id to the scope)
 MATCH (f:Fact {id: $id})
 SET f.text = $text, f.content_hash = $content_hash, f.updated_at = datetime()

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import IO, Any
 
 import click
-import networkx as nx
 
+from graphmem.cli.backup_commands import export_document_in, restore_document
 from graphmem.cli.common import (
     NotFound,
     cli_errors,
@@ -23,8 +20,9 @@ from graphmem.cli.common import (
     scope_options,
     status,
 )
+from graphmem.cli.import_lines import import_lines, line_scope, parse_line
 from graphmem.cli.tables import day, echo_table
-from graphmem.errors import GraphMemError, InputError
+from graphmem.errors import InputError
 from graphmem.memory import Memory
 
 TIMELINE_COLUMNS = (
@@ -49,8 +47,6 @@ RELATION_COLUMNS = (
     ("when", "valid_from -> valid_to"),
     ("fact", "source fact"),
 )
-SCOPE_KEYS = ("user_id", "agent_id", "run_id")
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 # -- history ------------------------------------------------------------------
@@ -89,26 +85,25 @@ def history(
 def timeline_row(name: str, rel: Mapping[str, Any], texts: Mapping[str, str]) -> dict[str, Any]:
     """One relation of the entity as a table row, the arrow showing its direction."""
     outgoing = rel["source"] == name
-    if rel.get("valid_to"):
-        state = "ended"
-    elif rel.get("invalidated_at"):
-        state = "superseded"
-    else:
-        state = "current"
     return {
         "when": validity(rel),
         "relation": f"{rel['relation']} ->" if outgoing else f"<- {rel['relation']}",
         "other": rel["target"] if outgoing else rel["source"],
-        "state": state,
+        "state": rel["state"],
         "fact": texts.get(rel["fact_id"], rel["fact_id"]),
     }
 
 
 def validity(rel: Mapping[str, Any]) -> str:
-    """valid_from -> valid_to as dates; a relation without valid_from counts from when it was
-    recorded, one without valid_to holds until "now"."""
-    start = day(rel.get("valid_from") or rel.get("created_at"))
-    return f"{start} -> {day(rel['valid_to']) if rel.get('valid_to') else 'now'}"
+    """valid_from -> valid_to as dates; one without valid_to holds until "now". A relation
+    stored without valid_from (before graphmem kept one) counts from when it was recorded,
+    unless that came after its end: then its start is unknown ("?"), never after the end."""
+    end = rel.get("valid_to")
+    start = rel.get("valid_from")
+    if start is None:
+        recorded = rel.get("created_at")
+        start = recorded if recorded and (end is None or recorded <= end) else None
+    return f"{day(start) if start else '?'} -> {day(end) if end else 'now'}"
 
 
 # -- listings -----------------------------------------------------------------
@@ -178,26 +173,28 @@ def relations(
     if as_json or nl:
         _emit_listing(found, RELATION_COLUMNS, as_json=as_json, nl=nl, empty="")
         return
-    rows = [{**r, "when": validity(r)} for r in found]
+    rows = {"results": [{**r, "when": validity(r)} for r in found["results"]]}
     _emit_listing(rows, RELATION_COLUMNS, as_json=False, nl=False, empty="no relations found")
 
 
 def _emit_listing(
-    found: list[dict[str, Any]],
+    found: Mapping[str, list[dict[str, Any]]],
     columns: tuple[tuple[str, str], ...],
     *,
     as_json: bool,
     nl: bool,
     empty: str,
 ) -> None:
+    """A listing as the API returns it ({"results": [...]}) with --json, one result per
+    line with --nl, else as a table."""
     if as_json:
         emit_json(found)
     elif nl:
-        emit_lines(found)
-    elif not found:
+        emit_lines(found["results"])
+    elif not found["results"]:
         status(empty)
     else:
-        echo_table(found, columns)
+        echo_table(found["results"], columns)
 
 
 # -- import -------------------------------------------------------------------
@@ -220,36 +217,37 @@ def import_command(
 
     A line is a list of messages, or an object with "messages" (or pre-extracted "facts"),
     and optionally "user_id", "agent_id", "run_id", "metadata", "timestamp". Scope ids on
-    a line win over --user/--agent/--run. Bad lines are reported and skipped (exit 1).
+    a line win over --user/--agent/--run (and must be strings). Messages may carry their
+    own "timestamp"; facts are valid from when they were said. Each bad line is reported
+    with its number and reason and skipped; the summary counts them and the exit code is 1
+    when any failed. A failing Neo4j stops the run (the summary says where).
+
+    A file `graphmem export` or `graphmem backup` wrote (JSON or GraphML) is recognised
+    and restored as it was (`graphmem restore`): into --user/--agent/--run when given (a
+    copy), else into the scopes it came from.
     """
     default_scope = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
-    lines = source.readlines()
-    summary = {"lines": len(lines), "imported": 0, "failed": 0, "memories": 0}
+    text = source.read()
+    document = export_document_in(text)
+    if document is not None:  # `graphmem export` / `backup` output: restore it
+        restore_document(document, default_scope, as_json=as_json)
+        return
+    lines = text.split("\n")  # not splitlines(): JSON text may hold U+2028 and the like
     with cli_errors(), open_memory() as memory:
         bar = click.progressbar(
             lines, label="importing", file=sys.stderr, show_pos=True, item_show_func=None
         )
         with bar:
-            for number, line in enumerate(bar, 1):
-                if not line.strip():
-                    summary["lines"] -= 1
-                    continue
-                try:
-                    added = import_line(memory, line, default_scope, infer=not no_infer)
-                except GraphMemError as exc:
-                    summary["failed"] += 1
-                    status(f"\nline {number}: {exc}")
-                    continue
-                summary["imported"] += 1
-                summary["memories"] += len(added["results"])
+            report = import_lines(
+                bar,
+                lambda line: import_line(memory, line, default_scope, infer=not no_infer),
+                lambda number, reason: status(f"\nline {number}: {reason}"),
+            )
     if as_json:
-        emit_json(summary)
+        emit_json(report.summary())
     else:
-        click.echo(
-            f"imported {summary['imported']} of {summary['lines']} conversations "
-            f"({summary['memories']} memories, {summary['failed']} failed)"
-        )
-    if summary["failed"]:
+        click.echo(report.sentence())
+    if report.failures:
         sys.exit(1)
 
 
@@ -257,15 +255,8 @@ def import_line(
     memory: Memory, line: str, default_scope: Mapping[str, str | None], *, infer: bool
 ) -> dict[str, Any]:
     """Add one JSONL line: a conversation (through add) or pre-extracted facts (add_facts)."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc}") from None
-    if isinstance(record, list):
-        record = {"messages": record}
-    if not isinstance(record, dict):
-        raise InputError("a line must be a JSON object or a list of messages")
-    scope = {k: record.get(k) or default_scope.get(k) for k in SCOPE_KEYS}
+    record = parse_line(line)
+    scope = line_scope(record, default_scope)
     metadata = record.get("metadata")
     if "facts" in record:
         return memory.add_facts(record["facts"], metadata=metadata, **scope)
@@ -287,69 +278,3 @@ def _timestamp(raw: Any) -> datetime | None:
         return datetime.fromisoformat(str(raw))
     except ValueError:
         raise InputError(f"timestamp {raw!r} is not ISO 8601") from None
-
-
-# -- export -------------------------------------------------------------------
-
-
-@click.command()
-@scope_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "graphml"]),
-    default="json",
-    show_default=True,
-    help="node-link JSON (networkx) or GraphML (Gephi, yEd, Cytoscape).",
-)
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default stdout)."
-)
-def export(
-    user_id: str | None, agent_id: str | None, run_id: str | None, fmt: str, output: Path | None
-) -> None:
-    """Export the scope's graph (entities, facts, relations; no embeddings)."""
-    with cli_errors(), open_memory() as memory:
-        graph = to_networkx(memory.export_graph(user_id=user_id, agent_id=agent_id, run_id=run_id))
-    status(f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
-    if fmt == "graphml":
-        text = "\n".join(nx.generate_graphml(graph_for_graphml(graph))) + "\n"
-    else:
-        text = json.dumps(nx.node_link_data(graph, edges="edges"), indent=2, ensure_ascii=False)
-    if output is None:
-        click.echo(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        status(f"wrote {output}")
-
-
-def to_networkx(exported: Mapping[str, Iterable[Mapping[str, Any]]]) -> nx.MultiDiGraph:
-    """Memory.export_graph() as a networkx MultiDiGraph (node and edge properties kept)."""
-    graph = nx.MultiDiGraph()
-    for node in exported["nodes"]:
-        graph.add_node(node["id"], labels=list(node["labels"]), **node["properties"])
-    for edge in exported["edges"]:
-        source, target, kind = edge["source"], edge["target"], edge["type"]
-        graph.add_edge(source, target, key=kind, type=kind, **edge["properties"])
-    return graph
-
-
-def graph_for_graphml(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """GraphML holds scalars only: lists become JSON text, labels ":Entity:Person"."""
-    out = nx.MultiDiGraph()
-    for node, data in graph.nodes(data=True):
-        out.add_node(node, **{k: _scalar(k, v) for k, v in data.items()})
-    for source, target, key, data in graph.edges(keys=True, data=True):
-        out.add_edge(source, target, key=key, **{k: _scalar(k, v) for k, v in data.items()})
-    return out
-
-
-def _scalar(key: str, value: Any) -> Any:
-    if key == "labels":
-        return "".join(f":{label}" for label in value)
-    if isinstance(value, (list, dict)):
-        value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str):
-        # XML 1.0 cannot hold control characters (scope_key joins ids with \x1f).
-        return _XML_UNSAFE.sub(" ", value)
-    return value

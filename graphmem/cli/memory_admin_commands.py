@@ -1,6 +1,8 @@
-"""`graphmem get|list|update|delete|reextract`: one memory at a time, or a scope's list.
+"""`graphmem get|list|update|delete|log|reextract|forget|erasures`: one memory at a time
+and its change log, a scope's list, or a whole scope erased with a record.
 
-Exit codes: 0 done, 1 error (Neo4j down, bad input...), 2 usage error, 3 not found.
+Exit codes: 0 done, 1 error (Neo4j down, the LLM failing...), 2 usage error (bad input
+included), 3 not found.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def list_memories(
     """List the scope's memories, newest first."""
     where = parse_json_option(filters, "--filter")
     with cli_errors(), open_memory() as memory:
-        found = memory.get_all(
+        listed = memory.get_all(
             user_id=user_id,
             agent_id=agent_id,
             run_id=run_id,
@@ -86,9 +88,10 @@ def list_memories(
             limit=limit,
             offset=offset,
             include_superseded=include_superseded,
-        )["results"]
+        )
+    found = listed["results"]
     if as_json:
-        emit_json(found)
+        emit_json(listed)
     elif nl:
         emit_lines(found)
     elif not found:
@@ -105,6 +108,11 @@ def list_memories(
 @click.argument("memory_id")
 @click.argument("text")
 @scope_options
+@click.option(
+    "--no-infer",
+    is_flag=True,
+    help="No LLM: keep the relations whose both ends TEXT still names.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def update(
     memory_id: str,
@@ -112,16 +120,65 @@ def update(
     user_id: str | None,
     agent_id: str | None,
     run_id: str | None,
+    no_infer: bool,
     as_json: bool,
 ) -> None:
-    """Replace the text of memory MEMORY_ID with TEXT (re-embedded; the edit is logged)."""
+    """Replace the text of memory MEMORY_ID with TEXT: re-embedded, its entities and
+    relations derived again (one LLM extraction call unless --no-infer), the edit logged."""
     with cli_errors(), open_memory() as memory:
-        result = memory.update(memory_id, text, user_id=user_id, agent_id=agent_id, run_id=run_id)
+        result = memory.update(
+            memory_id, text, user_id=user_id, agent_id=agent_id, run_id=run_id, infer=not no_infer
+        )
     if as_json:
         emit_json(result)
         return
-    click.echo(f"UPDATE {result['id']}  {result['memory']}")
+    click.echo(f"{result['event']:<6} {result['id']}  {result['memory']}")
+    if result["event"] == "NONE":
+        status("the text is unchanged; nothing was written")
+        return
     status(f"was: {result.get('previous_memory')}")
+    for change, sign in (("removed", "-"), ("added", "+")):
+        for relation in result["relations"][change]:
+            status(f"  {sign} {relation}")
+
+
+LOG_COLUMNS = (
+    ("at", "at"),
+    ("event", "event"),
+    ("memory_id", "memory"),
+    ("text", "text"),
+    ("reason", "reason"),
+)
+
+
+@click.command("log")
+@click.argument("memory_id")
+@scope_options
+@json_options
+def log(
+    memory_id: str,
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    as_json: bool,
+    nl: bool,
+) -> None:
+    """The change log of memory MEMORY_ID (and of the memories it replaced or was replaced
+    by), oldest first. For an entity's timeline use `graphmem history NAME`."""
+    with cli_errors(), open_memory() as memory:
+        entries = memory.history(memory_id, user_id=user_id, agent_id=agent_id, run_id=run_id)
+    if not entries:
+        raise NotFound(f"no memory with id {memory_id!r} in that scope has a change log")
+    if as_json:
+        emit_json(entries)  # what Memory.history returns: a list, as mem0's
+    elif nl:
+        emit_lines(entries)
+    else:
+        rows = [
+            {**e, "at": e["created_at"], "text": e["new_memory"] or e["old_memory"]}
+            for e in entries
+        ]
+        echo_table(rows, LOG_COLUMNS)
 
 
 @click.command()
@@ -143,9 +200,7 @@ def delete(
     if everything == (memory_id is not None):
         raise click.UsageError("give either a MEMORY_ID or --all (with a scope)")
     if everything and not yes:
-        scope = ", ".join(
-            f"{k}={v}" for k, v in (("user", user_id), ("agent", agent_id), ("run", run_id)) if v
-        )
+        scope = _scope_label(user_id, agent_id, run_id)
         click.confirm(f"Delete every memory of {scope or 'no scope'}?", abort=True, err=True)
     with cli_errors(), open_memory() as memory:
         if everything:
@@ -173,3 +228,91 @@ def reextract(episode_id: str, as_json: bool) -> None:
         return
     for item in result["results"]:
         click.echo(f"{item['event']:<6} {item['id']}  {item['memory']}")
+
+
+@click.command()
+@scope_options
+@click.option(
+    "--requester",
+    default="cli",
+    show_default=True,
+    help="Who asked, for the record (an operator, a ticket number; not the data subject).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask before erasing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the erasure record as JSON.")
+def forget(
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    requester: str,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Erase every trace of a scope (--user X: all of X's agents and runs): facts with their
+    history, entities, relations, episodes with the raw messages, the change log. Leaves an
+    erasure record without personal data (`graphmem erasures`)."""
+    scope = _scope_label(user_id, agent_id, run_id)
+    if not yes:
+        click.confirm(
+            f"Erase everything of {scope or 'no scope'}? This cannot be undone.",
+            abort=True,
+            err=True,
+        )
+    with cli_errors(), open_memory() as memory:
+        record = memory.forget(
+            user_id=user_id, agent_id=agent_id, run_id=run_id, requester=requester
+        )
+    if as_json:
+        emit_json(record)
+        return
+    click.echo(
+        f"erased {scope}: {record['facts']} facts ({record['superseded_facts']} superseded), "
+        f"{record['entities']} entities, {record['relations']} relations, "
+        f"{record['episodes']} episodes, {record['changes']} change-log entries"
+    )
+    status(f"erasure record {record['id']}")
+
+
+ERASURE_COLUMNS = (
+    ("at", "at"),
+    ("requester", "requester"),
+    ("scope", "scope"),
+    ("facts", "facts"),
+    ("entities", "entities"),
+    ("relations", "relations"),
+    ("episodes", "episodes"),
+    ("changes", "changes"),
+    ("id", "id"),
+)
+
+
+@click.command()
+@scope_options
+@json_options
+def erasures(
+    user_id: str | None, agent_id: str | None, run_id: str | None, as_json: bool, nl: bool
+) -> None:
+    """List the erasure records, newest first; with --user (etc.), only the erasures of that
+    exact scope (its hash matched): proof it was forgotten."""
+    with cli_errors(), open_memory() as memory:
+        listed = memory.erasures(user_id=user_id, agent_id=agent_id, run_id=run_id)
+    found = listed["results"]
+    if as_json:
+        emit_json(listed)
+    elif nl:
+        emit_lines(found)
+    elif not found:
+        status(
+            "no erasures recorded" + (" for that scope" if user_id or agent_id or run_id else "")
+        )
+    else:
+        rows = [
+            {**e, "at": str(e.get("at", ""))[:19], "scope": "+".join(e.get("scope_fields", []))}
+            for e in found
+        ]
+        echo_table(rows, ERASURE_COLUMNS)
+
+
+def _scope_label(user_id: str | None, agent_id: str | None, run_id: str | None) -> str:
+    named = (("user", user_id), ("agent", agent_id), ("run", run_id))
+    return ", ".join(f"{kind}={value}" for kind, value in named if value)

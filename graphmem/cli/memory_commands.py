@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from typing import IO, Any
-from urllib.parse import urlparse
 
 import click
 
 from graphmem.cli.common import (
+    browser_url,
+    check_llm,
     cli_errors,
     emit_json,
     open_memory,
     parse_json_option,
+    password_source,
     scope_options,
     status,
 )
@@ -29,6 +31,9 @@ from graphmem.resources import resource_dir
 @click.option("--metadata", help='JSON object, e.g. \'{"room_id": "proj-42"}\'.')
 @click.option("--no-infer", is_flag=True, help="Store the text as a fact as it is (no LLM).")
 @click.option(
+    "--timestamp", help="When it was said (ISO 8601 or a date); facts are valid from then."
+)
+@click.option(
     "--file",
     "source",
     type=click.File("r", encoding="utf-8"),
@@ -42,6 +47,7 @@ def add(
     run_id: str | None,
     metadata: str | None,
     no_infer: bool,
+    timestamp: str | None,
     source: IO[str] | None,
     as_json: bool,
 ) -> None:
@@ -58,6 +64,7 @@ def add(
             run_id=run_id,
             metadata=meta,
             infer=not no_infer,
+            timestamp=timestamp,
         )
     if as_json:
         emit_json(result)
@@ -70,6 +77,10 @@ def add(
 @click.argument("query")
 @scope_options
 @click.option("-k", "--top-k", default=10, show_default=True, help="How many facts.")
+@click.option("--as-of", "as_of", help="Answer from what was valid then: a date or ISO 8601 time.")
+@click.option("--filter", "filters", help='mem0 filter as JSON, e.g. \'{"room_id": "proj-42"}\'.')
+@click.option("--threshold", type=float, help="Drop results scoring below this (0..1).")
+@click.option("--include-superseded", is_flag=True, help="Also return facts later facts replaced.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def search(
     query: str,
@@ -77,12 +88,27 @@ def search(
     agent_id: str | None,
     run_id: str | None,
     top_k: int,
+    as_of: str | None,
+    filters: str | None,
+    threshold: float | None,
+    include_superseded: bool,
     as_json: bool,
 ) -> None:
     """Recall the scope's facts most relevant to QUERY (no LLM call)."""
+    if not query.strip():
+        raise click.UsageError("QUERY is empty")
+    where = parse_json_option(filters, "--filter")
     with cli_errors(), open_memory() as memory:
         result = memory.search(
-            query, user_id=user_id, agent_id=agent_id, run_id=run_id, top_k=top_k
+            query,
+            user_id=user_id,
+            agent_id=agent_id,
+            run_id=run_id,
+            top_k=top_k,
+            as_of=as_of,
+            filters=where,
+            threshold=threshold,
+            include_superseded=include_superseded,
         )
     if as_json:
         emit_json(result)
@@ -118,18 +144,15 @@ def quickstart(user_id: str | None) -> None:
             click.echo(f"\nsearch({question!r}, user_id={user!r}):")
             print_results(memory.search(question, user_id=user, top_k=5)["results"])
     click.echo(f"\nExplore the graph in Neo4j Browser: {browser_url(settings)}")
-    click.echo(
-        f"  log in as {settings.neo4j_user}; try: MATCH p=(:Entity {{user_id: '{user}'}})"
-        "-[]->() RETURN p"
-    )
+    started = load_settings()  # the password a server started just now stores
+    click.echo(f"  log in as {settings.neo4j_user}, password {password_source(started)}")
+    click.echo(f"  `graphmem browser --user {user}` prints a query for {user}'s current graph")
 
 
 def load_sample(
     memory: Memory, settings: Settings, sample: dict[str, Any], user: str
 ) -> list[dict[str, Any]]:
     """Extract with the configured LLM when it answers; else the bundled extraction."""
-    from graphmem.cli.service_commands import check_llm
-
     llm = check_llm(settings)
     if llm.outcome == "ok":
         status(f"extracting with {settings.llm_provider} {settings.llm_model} ...")
@@ -142,15 +165,3 @@ def load_sample(
         status(f"no LLM to extract with: {llm.detail}")
         status("loading the sample's bundled pre-extracted facts and triples instead")
     return [memory.add_facts(sample["facts"], user_id=user)]
-
-
-def browser_url(settings: Settings) -> str:
-    """Browser's address: the local launcher's when it serves the configured Neo4j, else
-    Neo4j's default HTTP port on the configured host."""
-    from graphmem import neo4j_server
-
-    local = neo4j_server.status()
-    if local.running and local.browser_url and local.uri == settings.neo4j_uri:
-        return local.browser_url
-    host = urlparse(settings.neo4j_uri).hostname or "127.0.0.1"
-    return f"http://{host}:7474/browser/"

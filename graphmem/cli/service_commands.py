@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import click
 import httpx
 
-from graphmem.cli.common import cli_errors, emit_json, open_memory, status
-from graphmem.cli.memory_commands import browser_url
+from graphmem.cli.common import (
+    LOCAL_HOSTS,
+    Check,
+    browser_url,
+    check_llm,
+    cli_errors,
+    emit_json,
+    open_memory,
+    password_source,
+    status,
+)
 from graphmem.config import Settings, load_settings
 from graphmem.embed import Embedder, get_embedder
-from graphmem.errors import GraphMemError
+from graphmem.errors import ConfigError, GraphMemError
 from graphmem.resources import resource_dir
+from graphmem.server.auth import KeyRing
+from graphmem.server.fairness import DEFAULT_MAX_CONCURRENT_PER_KEY
+from graphmem.shaping import Shaping
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import GraphStore
+from graphmem.urls import masked_url, masked_urls_in
 
-Outcome = Literal["ok", "warn", "fail"]
 INDEXES_NEEDED = ("graphmem_fact_embedding", "graphmem_entity_embedding", "graphmem_text")
-HTTP_TIMEOUT_S = 5.0
-
-
-@dataclass
-class Check:
-    name: str
-    outcome: Outcome
-    detail: str
+LEGACY_PASSWORD_WARNING = (
+    "Neo4j opens with the old default password every install shared, so any local program "
+    "can read every user's memories: run `graphmem neo4j rotate-password`"
+)
 
 
 # -- doctor -------------------------------------------------------------------
@@ -51,16 +58,20 @@ def doctor(as_json: bool) -> None:
 
 
 def run_checks() -> list[Check]:
-    """Every check, in dependency order; one failing does not hide the others."""
+    """Every check, in dependency order; one failing does not hide the others. URLs in the
+    details are shown with their credentials masked."""
     try:
         settings = load_settings()
     except GraphMemError as exc:
         return [Check("config", "fail", str(exc))]
     checks = [Check("config", "ok", f"neo4j {settings.neo4j_uri}, llm {settings.llm_provider}")]
+    checks.append(_guarded("prompts", lambda: (None, check_prompts(settings)))[1])
     embedder, check = _guarded("embedder", lambda: check_embedder(settings))
     checks.append(check)
     store, check = _guarded("neo4j", lambda: check_neo4j(settings))
     checks.append(check)
+    if store is not None and settings.neo4j_password_origin == "legacy":
+        checks.append(Check("password", "warn", LEGACY_PASSWORD_WARNING))
     if store is not None:
         dimension = embedder.dimension if embedder is not None else None
         checks.append(_guarded("indexes", lambda: (None, check_indexes(store, dimension)))[1])
@@ -68,7 +79,7 @@ def run_checks() -> list[Check]:
     if embedder is not None:
         embedder.close()
     checks.append(_guarded("llm", lambda: (None, check_llm(settings)))[1])
-    return checks
+    return [replace(c, detail=masked_urls_in(c.detail)) for c in checks]
 
 
 def _guarded(name: str, work: Callable[[], tuple[Any, Check]]) -> tuple[Any, Check]:
@@ -76,6 +87,11 @@ def _guarded(name: str, work: Callable[[], tuple[Any, Check]]) -> tuple[Any, Che
         return work()
     except (GraphMemError, httpx.HTTPError, OSError, ValueError) as exc:
         return None, Check(name, "fail", str(exc))
+
+
+def check_prompts(settings: Settings) -> Check:
+    """Custom prompts, instructions and the domain schema, as a Memory would load them."""
+    return Check("prompts", "ok", Shaping.from_settings(settings).describe())
 
 
 def check_embedder(settings: Settings) -> tuple[Embedder, Check]:
@@ -113,50 +129,10 @@ def check_indexes(store: GraphStore, dimension: int | None) -> Check:
     return Check("indexes", outcome, "; ".join(parts))  # type: ignore[arg-type]
 
 
-def check_llm(settings: Settings) -> Check:
-    """Reach the LLM server and look for the configured model in its model list."""
-    provider, model = settings.llm_provider, settings.llm_model
-    headers: dict[str, str] = {}
-    if provider == "ollama":
-        from graphmem.llm.ollama import ollama_host
-
-        host = ollama_host(settings.llm_base_url).rstrip("/")
-        url, where = f"{host}/api/tags", f"Ollama at {host}"
-        fix = f"`ollama pull {model}`"
-        start = "start it with `ollama serve`"
-    elif provider == "openai":
-        base = settings.llm_base_url or os.environ.get("OPENAI_BASE_URL")
-        base = (base or "https://api.openai.com/v1").rstrip("/")
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-        key = key or os.environ.get("OPENAI_API_KEY")
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        url, where = f"{base}/models", f"OpenAI-compatible server at {base}"
-        fix = "load the model on the server or set GRAPHMEM_LLM_MODEL"
-        start = "start the server"
-    else:
-        return Check("llm", "warn", f"provider {provider!r} has no reachability check")
-    try:
-        answer = httpx.get(url, headers=headers, timeout=HTTP_TIMEOUT_S)
-        answer.raise_for_status()
-        listed = answer.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        return Check(
-            "llm", "fail", f"cannot use {where} ({exc}): {start} or set GRAPHMEM_LLM_BASE_URL"
-        )
-    entries = listed.get("models" if provider == "ollama" else "data", [])
-    names = {m.get(k) for m in entries for k in ("name", "model", "id")}
-    if model in names or f"{model}:latest" in names:
-        return Check("llm", "ok", f"{where}, model {model} present")
-    return Check("llm", "fail", f"{where} answers but has no model {model}: {fix}")
-
-
 # -- serve / mcp ----------------------------------------------------------------
 
 
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@click.option("--port", default=8000, show_default=True, help="Port.")
-@click.option(
+_api_keys_option = click.option(
     "--api-keys",
     "api_keys",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -164,8 +140,16 @@ def check_llm(settings: Settings) -> Check:
     show_envvar=True,
     help="JSON or TOML file mapping API keys to scopes (or set GRAPHMEM_API_KEYS).",
 )
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8000, show_default=True, help="Port.")
+@_api_keys_option
 @click.option(
-    "--insecure-no-auth", is_flag=True, help="Serve without API keys (any caller, any scope)."
+    "--insecure-no-auth",
+    is_flag=True,
+    help="Serve without API keys (any caller, any scope; loopback only).",
 )
 @click.option(
     "--max-body-bytes",
@@ -173,27 +157,44 @@ def check_llm(settings: Settings) -> Check:
     show_default=True,
     help="Largest request body accepted (413 above).",
 )
+@click.option(
+    "--max-concurrent-per-key",
+    default=DEFAULT_MAX_CONCURRENT_PER_KEY,
+    show_default=True,
+    envvar="GRAPHMEM_MAX_CONCURRENT_PER_KEY",
+    show_envvar=True,
+    type=click.IntRange(min=1),
+    help="Requests one API key may have in flight; more are answered 429 with Retry-After.",
+)
 def serve(
-    host: str, port: int, api_keys: Path | None, insecure_no_auth: bool, max_body_bytes: int
+    host: str,
+    port: int,
+    api_keys: Path | None,
+    insecure_no_auth: bool,
+    max_body_bytes: int,
+    max_concurrent_per_key: int,
 ) -> None:
     """Serve the REST API (OpenAPI docs at /docs), API keys bound to scopes."""
     try:
         import uvicorn
+
+        from graphmem.server.rest import create_app
     except ImportError:
         raise click.ClickException(
             "the REST server needs uvicorn and fastapi: pip install 'graphmem[server]'"
         ) from None
-    from graphmem.server.auth import KeyRing
-    from graphmem.server.rest import create_app
 
     with cli_errors():
-        keys = None if insecure_no_auth else KeyRing.configured(api_keys)
+        keys = required_keys(host, api_keys, insecure_no_auth)
         memory = open_memory()
     if keys is None:
         status("warning: serving WITHOUT API keys; any caller can read and write any scope")
     status(f"graphmem REST on http://{host}:{port} (docs: /docs)")
+    app = create_app(
+        memory, keys, max_body_bytes=max_body_bytes, max_concurrent_per_key=max_concurrent_per_key
+    )
     try:
-        uvicorn.run(create_app(memory, keys, max_body_bytes=max_body_bytes), host=host, port=port)
+        uvicorn.run(app, host=host, port=port)
     finally:
         memory.close()
 
@@ -204,56 +205,118 @@ def serve(
     type=click.Choice(["stdio", "streamable-http"]),
     default="stdio",
     show_default=True,
-    help="stdio for a local agent; streamable-http to serve over HTTP.",
+    help="stdio for a local agent; streamable-http to serve over HTTP (needs API keys).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="HTTP interface.")
 @click.option("--port", default=8001, show_default=True, help="HTTP port.")
 @click.option("--user", "user_id", envvar="GRAPHMEM_USER_ID", help="Confine tools to this user.")
 @click.option("--agent", "agent_id", envvar="GRAPHMEM_AGENT_ID", help="Confine to this agent.")
-def mcp(transport: str, host: str, port: int, user_id: str | None, agent_id: str | None) -> None:
-    """Serve graphmem's tools over MCP (add_memory, search_memory, entity_history, ...)."""
-    from graphmem.server.mcp import build_server
+@click.option("--run", "run_id", envvar="GRAPHMEM_RUN_ID", help="Confine to this run.")
+@click.option(
+    "--unscoped", is_flag=True, help="Let tool calls name any user (trusted single-user setups)."
+)
+@_api_keys_option
+@click.option(
+    "--insecure-no-auth",
+    is_flag=True,
+    help="Serve streamable HTTP without API keys (loopback only).",
+)
+def mcp(
+    transport: str,
+    host: str,
+    port: int,
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    unscoped: bool,
+    api_keys: Path | None,
+    insecure_no_auth: bool,
+) -> None:
+    """Serve graphmem's tools over MCP (add_memory, search_memory, entity_history, ...).
 
+    Every tool call is confined to --user/--agent/--run (or, over HTTP, also to the scope of
+    the request's API key); --unscoped lets tool calls name any scope."""
+    try:
+        import uvicorn
+
+        from graphmem.server.mcp import RequireKey, build_server, server_grant
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    http = transport == "streamable-http"
+    scope = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
     with cli_errors():
+        keys = required_keys(host, api_keys, insecure_no_auth) if http else None
+        # Refused before anything is loaded: a server without a scope must say so.
+        if server_grant(**scope, unscoped=unscoped, keyed=keys).scope is None and keys is None:
+            status(
+                "warning: --unscoped: tool calls may name any user_id, so whatever connects "
+                "can read, write and delete every user's memories"
+            )
         memory = open_memory()
     try:
-        server = build_server(memory, user_id=user_id, agent_id=agent_id)
-        if transport == "stdio":
+        server = build_server(memory, **scope, unscoped=unscoped, keys=keys)
+        if not http:
             server.run("stdio")
-        else:
-            status(f"graphmem MCP on http://{host}:{port}/mcp")
-            server.run("streamable-http", host=host, port=port)
+            return
+        if keys is None:
+            status("warning: serving MCP WITHOUT API keys; any local program can call it")
+        status(f"graphmem MCP on http://{host}:{port}/mcp")
+        app = server.streamable_http_app(host=host)
+        uvicorn.run(app if keys is None else RequireKey(app, keys), host=host, port=port)
     finally:
         memory.close()
+
+
+def required_keys(host: str, api_keys: Path | None, insecure_no_auth: bool) -> KeyRing | None:
+    """The API keys an HTTP server demands; none only when asked, and only on loopback."""
+    if not insecure_no_auth:
+        return KeyRing.configured(api_keys)
+    if host not in LOCAL_HOSTS:
+        raise ConfigError(
+            f"--insecure-no-auth serves on loopback only, not on {host}: whoever reaches it "
+            "could read and change every memory it serves; configure API keys instead"
+        )
+    return None
 
 
 # -- browser ------------------------------------------------------------------
 
 
 @click.command()
+@click.option("--user", "user_id", envvar="GRAPHMEM_USER_ID", help="Whose graph to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def browser(as_json: bool) -> None:
-    """Print Neo4j Browser's URL and how to load graphmem's style and saved queries."""
+def browser(user_id: str | None, as_json: bool) -> None:
+    """Print Neo4j Browser's URL, how to log in, a query showing a user's current graph, and
+    how to load graphmem's style and saved queries."""
     with cli_errors():
         settings = load_settings()
     folder = resource_dir("cypher") / "browser"
     style = folder / "graphmem.grass"
     queries = sorted(folder.glob("*.cypher"))
     url = browser_url(settings)
+    user = user_id or "alice"
+    graph_query = _statement(folder / "user_graph.cypher")
     if as_json:
         emit_json(
             {
                 "url": url,
-                "connect_url": settings.neo4j_uri,
+                "connect_url": masked_url(settings.neo4j_uri),
                 "user": settings.neo4j_user,
+                "password": password_source(settings),
+                "current_graph": {"params": {"user_id": user}, "query": graph_query},
                 "style": str(style),
                 "queries": [str(q) for q in queries],
             }
         )
         return
     click.echo(f"Neo4j Browser: {url}")
-    click.echo(f"  connect to {settings.neo4j_uri} as {settings.neo4j_user}")
-    click.echo(f"\nstyle (captions and colours by entity type): {style}")
+    click.echo(f"  connect to {masked_url(settings.neo4j_uri)} as {settings.neo4j_user}")
+    click.echo(f"  password: {password_source(settings)}")
+    click.echo(f"\n{user}'s current graph (relations that hold now; retired ones are WAS):")
+    click.echo(f"  :param user_id => '{user}'")
+    click.echo(f"  {graph_query}")
+    click.echo(f"\nstyle (captions and colours by entity type, WAS pale): {style}")
     click.echo("  drag the file onto the Browser window and choose to use it as the style,")
     click.echo("  or run  :style <the file's text>  in the editor (Browser's own GraSS command)")
     click.echo(f"\nsaved queries ({len(queries)}), in {folder}:")
@@ -261,6 +324,12 @@ def browser(as_json: bool) -> None:
         click.echo(f"  {path.name:<28} {_first_comment(path)}")
     click.echo("  drag them onto the Browser window to import them into Favorites (the star)")
     click.echo("  set their parameters first:  :param user_id => 'alice'  :param name => 'Alice'")
+
+
+def _statement(path: Path) -> str:
+    """A saved query on one line, without its comments."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return " ".join(line.strip() for line in lines if not line.lstrip().startswith("//"))
 
 
 def _first_comment(path: Path) -> str:

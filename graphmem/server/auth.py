@@ -125,6 +125,15 @@ class KeyRing:
         return found
 
 
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """The API key a request presents: `Authorization: Bearer <key>`, else `X-API-Key`.
+    Header names in lower case."""
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return headers.get("x-api-key") or None
+
+
 def _scope_of(spec: Any, index: int) -> Scope | None:
     if spec == ANY_SCOPE:
         return None

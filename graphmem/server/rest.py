@@ -9,8 +9,8 @@ another scope is reported as not found, so ids cannot be probed. Request bodies 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import datetime
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -27,12 +27,15 @@ from graphmem.errors import (
     StoreError,
 )
 from graphmem.memory import Memory
-from graphmem.models import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_SCOPE_ID_CHARS
+from graphmem.models import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_SCOPE_ID_CHARS, When
 from graphmem.server.auth import Grant, KeyRing, ScopeDenied
+from graphmem.server.fairness import DEFAULT_MAX_CONCURRENT_PER_KEY, RETRY_AFTER_S, KeyLimiter
+from graphmem.server.public_errors import public_message
 
 try:
     from fastapi import Depends, FastAPI, HTTPException, Query, Request
     from fastapi import Path as PathParam
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
     from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
@@ -44,6 +47,7 @@ DEFAULT_MAX_BODY_BYTES = 1_000_000
 MAX_QUERY_CHARS = 4_000
 MAX_PAGE = 1_000
 MAX_TOP_K = 100
+MAX_JSON_DEPTH = 32
 OPEN_GRANT = Grant(name="no-auth", scope=None)
 # What each graphmem error means to an HTTP client.
 STATUS_OF: tuple[tuple[type[GraphMemError], int], ...] = (
@@ -70,15 +74,21 @@ def _unicode(value: str) -> str:
     return value
 
 
-def _unicode_tree(value: Any) -> Any:
+def _unicode_tree(value: Any, depth: int = 0) -> Any:
     """Every string inside metadata or a filter, checked like Text: a lone surrogate must be
-    refused here, before any write (the driver fails on it halfway through a transaction)."""
+    refused here, before any write (the driver fails on it halfway through a transaction).
+    Numbers must be finite (JSON has no NaN; Python's parser lets NaN and 1e400 through),
+    and nesting is bounded (a filter 250 groups deep would exhaust the recursion)."""
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
     if isinstance(value, str):
         return _unicode(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value} is not a number JSON can carry")
     if isinstance(value, dict):
-        return {_unicode_tree(k): _unicode_tree(v) for k, v in value.items()}
+        return {_unicode_tree(k, depth + 1): _unicode_tree(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_unicode_tree(v) for v in value]
+        return [_unicode_tree(v, depth + 1) for v in value]
     return value
 
 
@@ -101,6 +111,7 @@ class MessageIn(Body):
     role: Literal["system", "user", "assistant", "tool"]
     content: Annotated[Text, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
     name: Annotated[Text, Field(max_length=200)] | None = None
+    timestamp: When | None = Field(default=None, description="When it was written.")
 
 
 class AddRequest(ScopeBody):
@@ -112,25 +123,49 @@ class AddRequest(ScopeBody):
     )
     metadata: JSONObject | None = None
     infer: bool = Field(default=True, description="false: store the messages as facts as-is.")
-    timestamp: datetime | None = Field(default=None, description="When the conversation happened.")
+    timestamp: When | None = Field(default=None, description="When the conversation happened.")
 
 
 class SearchRequest(ScopeBody):
     query: Annotated[Text, Field(min_length=1, max_length=MAX_QUERY_CHARS)]
     filters: JSONObject | None = Field(default=None, description="mem0 filter language.")
     top_k: int = Field(default=10, ge=1, le=MAX_TOP_K)
-    as_of: datetime | None = Field(default=None, description="Answer from what was valid then.")
+    # Text, parsed by Memory.search (graphmem.inputs.moment): a bad value is a 422 naming it.
+    as_of: Annotated[Text, Field(max_length=64)] | None = Field(
+        default=None,
+        description="Answer from what was valid then: a date or ISO 8601 time.",
+        examples=["2023-12-01", "2023-12-01T09:30:00Z"],
+    )
     include_superseded: bool = False
+    threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Drop results scoring below this."
+    )
 
 
 class UpdateRequest(Body):
     text: Annotated[Text, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+    infer: bool = Field(
+        default=True,
+        description="Derive entities and relations with the LLM (false: keep the relations "
+        "whose both ends the new text still names).",
+    )
+
+
+class ErasureRequest(ScopeBody):
+    """The scope to erase: user_id alone covers all of that user's agents and runs."""
 
 
 def create_app(
-    memory: Memory, keys: KeyRing | None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    memory: Memory,
+    keys: KeyRing | None,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_concurrent_per_key: int = DEFAULT_MAX_CONCURRENT_PER_KEY,
 ) -> FastAPI:
-    """The REST app over one Memory. keys=None serves without authentication."""
+    """The REST app over one Memory. keys=None serves without authentication.
+
+    Each API key may have `max_concurrent_per_key` requests in flight; more are answered
+    429 with Retry-After (graphmem/server/fairness.py)."""
     app = FastAPI(
         title="graphmem",
         version=__version__,
@@ -138,8 +173,10 @@ def create_app(
     )
     app.state.memory = memory
     app.state.keys = keys
+    app.state.limiter = KeyLimiter(max_concurrent_per_key)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_exception_handler(GraphMemError, _graphmem_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(UnicodeError, _unicode_error)  # type: ignore[arg-type]
     _routes(app)
     return app
@@ -151,21 +188,34 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
 
 
-def grant(
+async def grant(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header: Annotated[str | None, Depends(_header)],
-) -> Grant:
-    """The caller's grant, from its API key; 401 without a known key."""
+) -> AsyncIterator[Grant]:
+    """The caller's grant, from its API key; 401 without a known key, 429 (Retry-After) when
+    the key already has its limit of requests in flight. Async: a refusal never waits for a
+    worker thread that the flooding key's requests hold."""
     keys: KeyRing | None = request.app.state.keys
     if keys is None:
-        return OPEN_GRANT
+        yield OPEN_GRANT
+        return
     found = keys.lookup(bearer.credentials if bearer else header)
     if found is None:
         raise HTTPException(
             401, "a valid API key is required", headers={"WWW-Authenticate": "Bearer"}
         )
-    return found
+    limiter: KeyLimiter = request.app.state.limiter
+    if not limiter.try_acquire(found.name):
+        raise HTTPException(
+            429,
+            f"this API key already has {limiter.max_in_flight} requests in flight; retry later",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+    try:
+        yield found
+    finally:
+        limiter.release(found.name)
 
 
 def get_memory(request: Request) -> Memory:
@@ -210,6 +260,7 @@ def _routes(app: FastAPI) -> None:
             top_k=body.top_k,
             as_of=body.as_of,
             include_superseded=body.include_superseded,
+            threshold=body.threshold,
             **scope,
         )
 
@@ -263,8 +314,9 @@ def _routes(app: FastAPI) -> None:
         agent_id: UserQ = None,
         run_id: UserQ = None,
     ) -> dict[str, Any]:
-        """Replace a memory's text (re-embedded; the edit is logged)."""
-        return memory.update(memory_id, body.text, **who.confine(user_id, agent_id, run_id))
+        """Replace a memory's text: re-embedded, entities and relations derived again, logged."""
+        scope = who.confine(user_id, agent_id, run_id)
+        return memory.update(memory_id, body.text, infer=body.infer, **scope)
 
     @app.delete("/v1/memories/{memory_id}", tags=["memories"])
     def delete(
@@ -293,6 +345,31 @@ def _routes(app: FastAPI) -> None:
             raise HTTPException(404, f"no memory with id {memory_id!r}")
         return events
 
+    @app.post("/v1/erasures", tags=["erasure"])
+    def forget(body: ErasureRequest, memory: MemoryDep, who: GrantDep) -> dict[str, Any]:
+        """Erase every trace of a scope and return the erasure record (an admin key's: one
+        granting every scope). The record holds no personal data."""
+        _admin_only(who)
+        return memory.forget(
+            user_id=body.user_id,
+            agent_id=body.agent_id,
+            run_id=body.run_id,
+            requester=f"api:{who.name}",
+        )
+
+    @app.get("/v1/erasures", tags=["erasure"])
+    def erasures(
+        memory: MemoryDep,
+        who: GrantDep,
+        user_id: UserQ = None,
+        agent_id: UserQ = None,
+        run_id: UserQ = None,
+    ) -> dict[str, Any]:
+        """The erasure records, newest first, as {"results": [...]}; with scope ids, those
+        of exactly that scope (an admin key's)."""
+        _admin_only(who)
+        return memory.erasures(user_id=user_id, agent_id=agent_id, run_id=run_id)
+
     @app.get("/v1/entities", tags=["entities"])
     def entities(
         memory: MemoryDep,
@@ -302,8 +379,8 @@ def _routes(app: FastAPI) -> None:
         run_id: UserQ = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    ) -> list[dict[str, Any]]:
-        """The scope's entities, most mentioned first."""
+    ) -> dict[str, Any]:
+        """The scope's entities, most mentioned first: {"results": [...]}."""
         return memory.entities(limit=limit, offset=offset, **who.confine(user_id, agent_id, run_id))
 
     @app.get("/v1/entities/{name}/history", tags=["entities"])
@@ -315,11 +392,18 @@ def _routes(app: FastAPI) -> None:
         agent_id: UserQ = None,
         run_id: UserQ = None,
     ) -> dict[str, Any]:
-        """An entity's timeline: its facts and relations with validity."""
+        """An entity's timeline: its facts and relations with validity, in valid-time order.
+        "me" (or the user_id, or the user's name) names the user's own entity."""
         found = memory.entity_history(name, **who.confine(user_id, agent_id, run_id))
         if found is None:
             raise HTTPException(404, f"no entity named {name!r} in that scope")
         return found
+
+
+def _admin_only(who: Grant) -> None:
+    """Erasure is for keys that grant every scope ("*"), and for a server without keys."""
+    if who.scope is not None:
+        raise ScopeDenied("erasure needs an admin key (one granting every scope)")
 
 
 def _json_object(raw: str | None, name: str) -> dict[str, Any] | None:
@@ -341,11 +425,24 @@ def _json_object(raw: str | None, name: str) -> dict[str, Any] | None:
 
 
 async def _graphmem_error(request: Request, exc: GraphMemError) -> JSONResponse:
+    """What went wrong, in words an API client can act on: faults on the server's side
+    (Neo4j, the LLM server) without their internal URLs and ids (public_errors.py)."""
     status = next((code for kind, code in STATUS_OF if isinstance(exc, kind)), 500)
-    content: dict[str, Any] = {"detail": str(exc), "error": type(exc).__name__}
-    if isinstance(exc, ExtractionError) and exc.episode_id:
-        content["episode_id"] = exc.episode_id
+    content: dict[str, Any] = {"detail": public_message(exc), "error": type(exc).__name__}
+    episode_id = getattr(exc, "episode_id", None)
+    if isinstance(exc, (ExtractionError, LLMError)) and episode_id:
+        content["episode_id"] = episode_id
     return JSONResponse(content, status_code=status)
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, minus the offending input: it may be NaN or Infinity (which JSON
+    cannot carry, so the stock answer fails to render and becomes a 500), or huge."""
+    detail = [
+        {"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type")}
+        for err in exc.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 async def _unicode_error(request: Request, exc: UnicodeError) -> JSONResponse:

@@ -14,8 +14,10 @@ from typing import Any
 
 from graphmem.models import Scope
 from graphmem.resolve import EntityCandidate, FactCandidate
+from graphmem.shapes import utc
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import EXACT_SCAN_MAX_FACTS, MAX_FETCH_K, Reader, Vector
+from graphmem.validity import Span
 
 CANDIDATES_PER_ITEM = 5
 # Over-fetch per item from the vector index on large scopes.
@@ -42,7 +44,9 @@ def known(store: Reader, scope: Scope, keys: Sequence[str], hashes: Sequence[str
     }
     record = store.read(query("resolve/known"), params)[0]
     entities = {
-        e["key"]: EntityCandidate(e["id"], e["key"], e["name"], e["type"])
+        e["key"]: EntityCandidate(
+            e["id"], e["key"], e["name"], e["type"], aliases=frozenset(e["aliases"] or ())
+        )
         for e in record["entities"]
     }
     return Known(
@@ -127,8 +131,13 @@ def _similar(
         hashes = [row["content_hash"] for row in rows]
         for index, hits in known(store, scope, [], hashes).duplicates.items():
             seen = {h["id"] for h in found.get(index, [])}
-            found.setdefault(index, []).extend(asdict(h) for h in hits if h.id not in seen)
+            found.setdefault(index, []).extend(_hit(h) for h in hits if h.id not in seen)
     return found
+
+
+def _hit(fact: FactCandidate) -> dict[str, Any]:
+    """A candidate back as the row it was read from (to merge with other reads)."""
+    return {**asdict(fact), **asdict(fact.span)}
 
 
 def _grouped(records: Sequence[Any]) -> dict[int, list[dict[str, Any]]]:
@@ -144,4 +153,9 @@ def _entity(hit: dict[str, Any]) -> EntityCandidate:
 
 
 def _fact(hit: dict[str, Any]) -> FactCandidate:
-    return FactCandidate(hit["id"], hit["text"], hit["content_hash"], float(hit["score"]))
+    span = Span(
+        valid_from=utc(hit.get("valid_from")),
+        valid_to=utc(hit.get("valid_to")),
+        observed_at=utc(hit.get("observed_at")),
+    )
+    return FactCandidate(hit["id"], hit["text"], hit["content_hash"], float(hit["score"]), span)

@@ -80,18 +80,31 @@ def log_in(tx: ManagedTransaction, scope: Scope, changes: Sequence[Change]) -> N
 
 
 def lock_scope_in(
-    tx: ManagedTransaction, scope: Scope, episode_id: str, hashes: Sequence[str]
-) -> list[str]:
-    """Lock the scope for this transaction (registering it if new); the hashes another
-    writer stored meanwhile."""
+    tx: ManagedTransaction,
+    scope: Scope,
+    episode_id: str,
+    hashes: Sequence[str] = (),
+    keys: Sequence[str] = (),
+    fact_ids: Sequence[str] = (),
+) -> tuple[list[str], list[str]]:
+    """Lock the scope for this transaction (registering it if new). Returns the hashes
+    another writer stored meanwhile, and which of the entity keys and fact ids a decision
+    rests on a delete removed meanwhile."""
     params = {
         "scope_key": scope.key,
         **scope.params(),
         "episode_id": episode_id,
         "hashes": list(hashes),
+        "keys": sorted(set(keys)),
+        "fact_ids": sorted(set(fact_ids)),
     }
     record = tx.run(query("write/lock_scope"), params).single()
-    return list(record["taken"]) if record else []
+    return (list(record["taken"]), list(record["gone"])) if record else ([], [])
+
+
+def lock_scopes_in(tx: ManagedTransaction, scope_keys: Sequence[str]) -> None:
+    """Take the lock adds take (lock_scope_in) on each existing scope, in sorted order."""
+    tx.run(query("write/lock_scopes"), {"scope_keys": sorted(set(scope_keys))}).consume()
 
 
 def set_episode_status_in(
@@ -118,18 +131,20 @@ def delete_facts(
 ) -> int:
     """Delete facts (dicts with id, text, scope_key), their relations and orphaned entities.
 
-    One transaction; each deletion is logged (the log keeps the text, so history() still
-    answers for a deleted memory). Returns how many facts were deleted.
+    One transaction, serialised with the adds of the facts' scopes (their scope lock); each
+    deletion is logged (the log keeps the text, so history() still answers for a deleted
+    memory). Returns how many facts were deleted.
     """
     if not facts:
         return 0
     ids = [f["id"] for f in facts]
 
     def work(tx: ManagedTransaction) -> int:
+        # The adds' scope lock first: an add linking a new fact to an entity this delete
+        # leaves orphaned would otherwise lose it halfway (EntityNotFound).
+        lock_scopes_in(tx, [f["scope_key"] for f in facts])
         record = tx.run(query("write/delete_facts"), {"ids": ids}).single()
-        entity_ids = list(record["entity_ids"]) if record else []
-        if entity_ids:
-            tx.run(query("write/delete_orphans"), {"ids": entity_ids}).consume()
+        delete_orphans_in(tx, list(record["entity_ids"]) if record else [])
         for scope_key, group in _by_scope(facts).items():
             changes = [
                 Change(str(uuid.uuid4()), 0, f["id"], "DELETE", f["text"], None, actor, reason)
@@ -146,25 +161,33 @@ def facts_of_scope(store: GraphStore, scope: Scope) -> list[dict[str, Any]]:
     return [dict(r) for r in store.read(query("write/facts_of_scope"), scope.params())]
 
 
-def update_fact(
-    store: GraphStore,
-    fact: dict[str, Any],
-    text: str,
-    content_hash: str,
-    embedding: list[float],
-    *,
-    actor: str,
+def fact_links(store: GraphStore, fact_id: str) -> dict[str, Any]:
+    """A fact's content hash, validity, status, entities and current relations;
+    NotFoundError when it is gone (a delete came first)."""
+    found = store.read(query("write/fact_links"), {"id": fact_id})
+    if not found:
+        raise NotFoundError(f"no memory with id {fact_id!r}")
+    return dict(found[0])
+
+
+def update_fact_in(
+    tx: ManagedTransaction, fact_id: str, text: str, content_hash: str, embedding: list[float]
 ) -> None:
-    """Replace a fact's text and embedding in place, and log the edit."""
-    change = Change(str(uuid.uuid4()), 0, fact["id"], "UPDATE", fact["text"], text, actor)
-    params = {"id": fact["id"], "text": text, "content_hash": content_hash, "embedding": embedding}
+    """Replace a fact's text, hash and embedding in place."""
+    params = {"id": fact_id, "text": text, "content_hash": content_hash, "embedding": embedding}
+    tx.run(query("write/update_fact"), params).consume()
 
-    def work(tx: ManagedTransaction) -> None:
-        tx.run(query("write/update_fact"), params).consume()
-        log_params = {"scope_key": fact["scope_key"], "changes": [_row(change)]}
-        tx.run(query("write/changes"), log_params).consume()
 
-    store.write(work)
+def unlink_fact_in(tx: ManagedTransaction, fact_id: str) -> list[str]:
+    """Remove a fact's ABOUT links and current relations; the ids of its former entities."""
+    record = tx.run(query("write/unlink_fact"), {"id": fact_id}).single()
+    return list(record["entity_ids"]) if record else []
+
+
+def delete_orphans_in(tx: ManagedTransaction, entity_ids: Sequence[str]) -> None:
+    """Remove those of these entities that no fact is about any more."""
+    if entity_ids:
+        tx.run(query("write/delete_orphans"), {"ids": list(entity_ids)}).consume()
 
 
 def history(store: GraphStore, fact_id: str, scope: Scope | None) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from graphmem.errors import StoreError
 from graphmem.models import Message, Scope
 from graphmem.store.cypher import query
 from graphmem.store.schema import ensure_schema
+from graphmem.urls import masked_url, masked_urls_in
 
 T = TypeVar("T")
 # A scope with at most this many facts (entities) is searched by an exact scan, which costs
@@ -73,6 +74,8 @@ class EntityRow:
     type: str
     # None keeps the stored vector (a bulk load sends each entity's vector once).
     embedding: list[float] | None
+    # Other keys the entity is known by (the self's user_id and name); merged into the stored.
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -83,6 +86,8 @@ class RelationRow:
     fact_id: str
     valid_from: Any = None
     valid_to: Any = None
+    # Set for a relation stored as history (type identifiers.HISTORY_RELATION): its own type.
+    relation: str | None = None
 
 
 @dataclass
@@ -110,13 +115,15 @@ class GraphStore:
 
     @classmethod
     def connect(cls, settings: Settings) -> GraphStore:
-        driver = GraphDatabase.driver(
-            settings.neo4j_uri,
-            auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
-            # Reads of optional properties (valid_to, meta.*) are normal here; the server's
-            # "property does not exist" notices would only clutter every caller's stderr.
-            notifications_min_severity="OFF",
-        )
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+        with translate_errors(settings.neo4j_uri):
+            driver = GraphDatabase.driver(
+                settings.neo4j_uri,
+                auth=(settings.neo4j_user, password),
+                # Reads of optional properties (valid_to, meta.*) are normal here; the server's
+                # "property does not exist" notices would only clutter every caller's stderr.
+                notifications_min_severity="OFF",
+            )
         store = cls(driver, settings.neo4j_database)
         with translate_errors(settings.neo4j_uri):
             driver.verify_connectivity()
@@ -184,13 +191,6 @@ class GraphStore:
     def write_batch(self, batch: WriteBatch) -> None:
         """Apply a batch in one transaction; the driver retries it on transient errors."""
         self.write(lambda tx: apply_batches(tx, [batch]))
-
-    def reset_scope(self, scope: Scope) -> int:
-        """Delete every graphmem node of the scope; returns how many were deleted."""
-        # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
-        with translate_errors(), self._driver.session(database=self.database) as session:
-            record = session.run(query("admin/reset_scope"), scope.params()).single()
-        return int(record["deleted"]) if record else 0
 
     # -- plumbing -------------------------------------------------------------
 
@@ -260,7 +260,7 @@ def episode_row(
         "id": episode_id,
         "scope_key": scope.key,
         **scope.params(),
-        "messages": json.dumps([m.model_dump(exclude_none=True) for m in messages]),
+        "messages": json.dumps([m.model_dump(mode="json", exclude_none=True) for m in messages]),
         "status": "pending" if infer else "stored",
         "infer": infer,
     }
@@ -275,7 +275,7 @@ def write_episodes_in(tx: ManagedTransaction, rows: Sequence[dict[str, Any]]) ->
 def apply_batches(tx: ManagedTransaction, batches: Sequence[WriteBatch]) -> None:
     """Write batches of any scopes in one statement (write/batch), inside a caller's
     transaction (the write path adds its own steps): one round trip."""
-    rows = [batch_row(b) for b in batches if b.facts or b.entities]
+    rows = [batch_row(b) for b in batches if b.facts or b.entities or b.about or b.relations]
     if rows:
         tx.run(query("write/batch"), {"batches": rows}).consume()
 
@@ -308,15 +308,10 @@ def translate_errors(uri: str | None = None) -> Iterator[None]:
             "Neo4j refused the credentials: set GRAPHMEM_NEO4J_USER / GRAPHMEM_NEO4J_PASSWORD"
         ) from None
     except ServiceUnavailable as exc:
-        where = f" at {uri}" if uri else ""
+        where = f" at {masked_url(uri)}" if uri else ""
         raise StoreError(
-            f"Neo4j is not reachable{where} ({exc}). Start one with `graphmem neo4j start` "
-            "or set GRAPHMEM_NEO4J_URI."
+            f"Neo4j is not reachable{where} ({masked_urls_in(str(exc))}). Start one with "
+            "`graphmem neo4j start` or set GRAPHMEM_NEO4J_URI."
         ) from exc
     except (Neo4jError, DriverError) as exc:
-        raise StoreError(f"Neo4j error: {exc}") from exc
-
-
-def native(value: Any) -> Any:
-    """A neo4j.time value as the Python datetime/date it stands for; anything else as is."""
-    return value.to_native() if hasattr(value, "to_native") else value
+        raise StoreError(f"Neo4j error: {masked_urls_in(str(exc))}") from exc
