@@ -80,22 +80,36 @@ class Asked:
         return bool(self.types or self.kinds)
 
 
+@dataclass(frozen=True)
+class Described:
+    """What a scope's words can match: relation type -> what describes it, label -> its
+    phrase. Derived from a Vocabulary; reused while the scope is unchanged."""
+
+    relations: Mapping[str, Sequence[str]]
+    labels: Mapping[str, Sequence[str]]
+
+
+def describe(vocabulary: Vocabulary) -> Described:
+    return Described(
+        {t: type_descriptions(t, w) for t, w in vocabulary.relations.items()},
+        {label: [label_phrase(label)] for label in vocabulary.labels},
+    )
+
+
 def ask(
     matcher: CueMatcher,
     cues: Sequence[Cue],
-    vocabulary: Vocabulary,
+    described: Described,
     settings: PathSettings = PathSettings(),
 ) -> Asked:
-    """Match the cues against the database's relation types (by their descriptions) and
-    entity labels, keeping those that can make a step."""
-    descriptions = {t: type_descriptions(t, w) for t, w in vocabulary.relations.items()}
+    """Match the cues against the relation types (by their descriptions) and entity labels
+    a scope's words can match, keeping those that can make a step."""
     words = [c.word for c in cues]
-    types = best_matches(matcher, words, descriptions)
-    labels = {label: [label_phrase(label)] for label in vocabulary.labels}
-    kinds = best_matches(matcher, words, labels)
+    types = best_matches(matcher, words, described.relations)
+    kinds = best_matches(matcher, words, described.labels)
     return Asked(
         tuple(cues),
-        descriptions,
+        described.relations,
         {t: w for t, w in types.items() if w >= settings.threshold},
         {k: w for k, w in kinds.items() if w >= settings.kind_threshold},
     )

@@ -50,12 +50,12 @@ from graphmem import context
 from graphmem.embed import Embedder
 from graphmem.filters import Predicate, compile_filters
 from graphmem.models import SELF_KEY, Scope, entity_key
-from graphmem.paths import NOTHING_ASKED, Asked, Path, PathSettings, ask, find_paths
+from graphmem.paths import NOTHING_ASKED, Asked, Path, PathSettings, ask, describe, find_paths
 from graphmem.proximity import personalised_pagerank
 from graphmem.relations import CueMatcher
 from graphmem.shapes import aware, memory_item, relation
 from graphmem.store.neo4j import Vector
-from graphmem.store.recall_reads import Hit, Link, RecallReads, Window
+from graphmem.store.recall_reads import Hit, Link, RecallReads, ScopeCounts, Window
 from graphmem.words import cues as query_cues
 from graphmem.words import name_keys, says_first_person
 
@@ -207,7 +207,8 @@ class Recaller:
         self, request: Request, embedding: list[float], window: Window, where: Predicate
     ) -> tuple[list[Candidate], dict[str, dict[str, Any]]]:
         scope, tune = request.scope, self.tuning
-        n_facts, n_entities = self.reads.scope_counts(scope, window)
+        counts = self.reads.scope_counts(scope, window)
+        n_facts = counts.facts
         if n_facts == 0:
             return [], {}
         pool = max(request.top_k * tune.pool_factor, tune.min_pool)
@@ -224,7 +225,7 @@ class Recaller:
             _merge(cands, _scaled(lexical), "lexical")
         self._link(scope, cands, embedding)
         if request.mode == "blended":
-            self._expand(request, embedding, window, where, cands, n_facts, n_entities)
+            self._expand(request, embedding, window, where, cands, counts)
         for cand in cands.values():
             cand.score = self._blend(cand, request.mode)
         ordered = sorted((c for c in cands.values() if c.linked), key=_rank_key)
@@ -245,18 +246,20 @@ class Recaller:
         window: Window,
         where: Predicate,
         cands: dict[str, Candidate],
-        n_facts: int,
-        n_entities: int,
+        counts: ScopeCounts,
     ) -> None:
         """Anchors -> relational paths -> walk -> facts of the reached entities -> PageRank."""
         scope, tune = request.scope, self.tuning
+        n_facts, n_entities = counts.facts, counts.entities
         degrees: dict[str, int] = {}  # entity id -> how many facts are about it
         anchors = self._anchors(request, degrees)
         cues = query_cues(request.query, [a.name or "" for a in anchors])
         asked = NOTHING_ASKED
         if anchors and cues:
-            vocabulary = self.reads.vocabulary(scope)
-            asked = ask(self.matcher, cues, vocabulary, tune.paths)
+            described = self.matcher.described(
+                counts.version, lambda: describe(self.reads.vocabulary(scope))
+            )
+            asked = ask(self.matcher, cues, described, tune.paths)
         paths = self._paths(request, embedding, window, where, anchors, asked, cands)
         weights = asked.types
         seeds = self._seeds(request, embedding, cands, n_facts, n_entities, degrees, anchors)

@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -69,19 +70,40 @@ def _facts(used_words: Sequence[str]) -> list[set[str]]:
     return facts
 
 
+T = TypeVar("T")
+
+
 class CueMatcher:
     """Cosine (or stem equality) between cue words and short descriptions.
 
     Word vectors come from the memory's embedder and are kept in a bounded LRU cache: a
     scope's cue words and relation words repeat from search to search, so after the first
-    searches most of them cost nothing.
+    searches most of them cost nothing. What a scope's words can match is cached too, per
+    scope version (described).
     """
 
-    def __init__(self, embedder: Embedder, cache_size: int = 8192) -> None:
+    def __init__(self, embedder: Embedder, cache_size: int = 8192, scopes: int = 256) -> None:
         self.embedder = embedder
         self.cache_size = cache_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self._scopes = scopes
+        self._described: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def described(self, version: Hashable, derive: Callable[[], T]) -> T:
+        """What a scope's words can be matched against, derived once per scope version
+        (its keys and write counts: any write changes it) and kept for the last `scopes`
+        scopes searched."""
+        with self._lock:
+            if version in self._described:
+                self._described.move_to_end(version)
+                return self._described[version]  # type: ignore[no-any-return]
+        found = derive()
+        with self._lock:
+            self._described[version] = found
+            while len(self._described) > self._scopes:
+                self._described.popitem(last=False)
+        return found
 
     def similarity(self, cues: Sequence[str], items: Sequence[Sequence[str]]) -> np.ndarray:
         """cues x items: each item scores its best description (1.0 for an equal stem)."""

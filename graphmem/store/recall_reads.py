@@ -80,6 +80,13 @@ class Edge:
     reached_degree: int = 0  # how many facts are about the reached entity
 
 
+@dataclass(frozen=True)
+class ScopeCounts:
+    facts: int
+    entities: int
+    version: tuple[str, ...]  # changes whenever anything is written to the scope
+
+
 @dataclass
 class Vocabulary:
     """Relation types (-> the words the scope's facts use for each) and entity labels."""
@@ -124,10 +131,12 @@ class RecallReads:
         GraphStore.read_snapshot); the whole of `work` is retried on transient errors."""
         return self.store.read_snapshot(lambda reader: work(RecallReads(self.store, reader)))
 
-    def scope_counts(self, scope: Scope, window: Window) -> tuple[int, int]:
+    def scope_counts(self, scope: Scope, window: Window) -> ScopeCounts:
+        """How many visible facts and entities the scope holds (each counted up to just past
+        EXACT_SCAN_MAX) and its version (its scope keys with their write counts)."""
         params = {**scope.params(), "statuses": list(window.statuses), "cap": EXACT_SCAN_MAX + 1}
         row = self._reader.read(query("recall/scope_counts"), params)[0]
-        return int(row["facts"]), int(row["entities"])
+        return ScopeCounts(int(row["facts"]), int(row["entities"]), tuple(sorted(row["versions"])))
 
     def nearest_facts(
         self,
@@ -143,7 +152,7 @@ class RecallReads:
         params = {**scope.params(), **window.params(), **where.params, "embedding": embedding}
         params["k"] = k
         if scope_facts is None:
-            scope_facts = self.scope_counts(scope, window)[0]
+            scope_facts = self.scope_counts(scope, window).facts
         scan = where.apply(query("recall/fact_scan"))
         if scope_facts <= EXACT_SCAN_MAX:
             return self._hits(scan, params)
@@ -220,19 +229,15 @@ class RecallReads:
         return [Edge(**dict(r)) for r in self._reader.read(query("recall/walk"), params)]
 
     def vocabulary(self, scope: Scope) -> Vocabulary:
-        """The relation types and entity labels of the database, with the words the
-        scope's facts use for each relation type (see recall/vocabulary.cypher)."""
-        params = {
-            **scope.params(),
-            "reserved_relations": sorted(RESERVED_RELATIONS),
-            "reserved_labels": sorted(RESERVED_LABELS),
-        }
-        found = Vocabulary()
-        for record in self._reader.read(query("recall/vocabulary"), params):
-            if record["kind"] == "label":
-                found.labels.append(record["name"])
-            else:
-                found.relations.setdefault(record["name"], []).extend(record["words"])
+        """The relation types and entity labels of the database (graphmem's own aside),
+        with the words the scope's facts use for each of its relation types."""
+        tokens = self.store.tokens()
+        found = Vocabulary(
+            {t: [] for t in tokens.relation_types if t not in RESERVED_RELATIONS},
+            [label for label in tokens.labels if label not in RESERVED_LABELS],
+        )
+        for record in self._reader.read(query("recall/relation_words"), scope.params()):
+            found.relations.setdefault(record["type"], []).extend(record["words"])
         return found
 
     def hop(
