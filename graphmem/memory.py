@@ -504,6 +504,7 @@ class Memory:
             self.embedder,
             self.settings.similarity_threshold,
             matcher=self._matcher,
+            relation_descriptions=self.domain.relation_descriptions(),
         )
 
 

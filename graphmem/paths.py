@@ -34,7 +34,7 @@ import numpy as np
 
 from graphmem.relations import CueMatcher, label_phrase, type_descriptions
 from graphmem.store.recall_reads import Link, Vocabulary
-from graphmem.words import Cue
+from graphmem.words import Cue, content_words
 
 # One hop: (frontier entity ids, what is asked) -> their relations the query may ask for.
 Hop = Callable[[list[str], "Asked"], list[Link]]
@@ -89,9 +89,15 @@ class Described:
     labels: Mapping[str, Sequence[str]]
 
 
-def describe(vocabulary: Vocabulary) -> Described:
+def describe(vocabulary: Vocabulary, declared: Mapping[str, str] | None = None) -> Described:
+    """What describes each type and label of a vocabulary; `declared`: the deployer's
+    descriptions of relation types (a domain schema), whose words describe them too."""
+    declared = declared or {}
     return Described(
-        {t: type_descriptions(t, w) for t, w in vocabulary.relations.items()},
+        {
+            t: list(dict.fromkeys([*type_descriptions(t, w), *content_words(declared.get(t, ""))]))
+            for t, w in vocabulary.relations.items()
+        },
         {label: [label_phrase(label)] for label in vocabulary.labels},
     )
 

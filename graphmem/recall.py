@@ -163,6 +163,7 @@ class Recaller:
         threshold: float,
         tuning: Tuning | None = None,
         matcher: CueMatcher | None = None,
+        relation_descriptions: Mapping[str, str] | None = None,
     ) -> None:
         self.reads = reads
         self.embedder = embedder
@@ -170,6 +171,8 @@ class Recaller:
         self.tuning = tuning or Tuning()
         # Word vectors for relation matching, cached across searches: pass one per Memory.
         self.matcher = matcher or CueMatcher(embedder)
+        # A domain schema's descriptions of relation types: their words describe them too.
+        self.relation_descriptions = dict(relation_descriptions or {})
 
     def search(self, request: Request) -> dict[str, Any]:
         """mem0-shaped {"results", "relations", "context"} for the request."""
@@ -180,9 +183,18 @@ class Recaller:
         # Every read of one search shares a read transaction: one view of the graph, one
         # commit. The query is embedded before it opens.
         return self.reads.snapshot(
-            lambda reads: Recaller(
-                reads, self.embedder, self.threshold, self.tuning, self.matcher
-            )._answer(request, embedding, window, where)
+            lambda reads: self._bound(reads)._answer(request, embedding, window, where)
+        )
+
+    def _bound(self, reads: RecallReads) -> Recaller:
+        """This recaller reading through `reads` (one search's read transaction)."""
+        return Recaller(
+            reads,
+            self.embedder,
+            self.threshold,
+            self.tuning,
+            self.matcher,
+            self.relation_descriptions,
         )
 
     def _answer(
@@ -257,7 +269,8 @@ class Recaller:
         asked = NOTHING_ASKED
         if anchors and cues:
             described = self.matcher.described(
-                counts.version, lambda: describe(self.reads.vocabulary(scope))
+                counts.version,
+                lambda: describe(self.reads.vocabulary(scope), self.relation_descriptions),
             )
             asked = ask(self.matcher, cues, described, tune.paths)
         paths = self._paths(request, embedding, window, where, anchors, asked, cands)

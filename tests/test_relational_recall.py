@@ -8,13 +8,15 @@ from datetime import datetime
 
 import pytest
 
+from graphmem.config import Settings
+from graphmem.domain import DomainSchema
 from graphmem.embed.local import LocalEmbedder
 from graphmem.memory import Memory
 from graphmem.models import Scope
-from graphmem.paths import PathSettings, best_matches
+from graphmem.paths import PathSettings, best_matches, describe
 from graphmem.recall import Recaller, Request
 from graphmem.relations import CueMatcher, type_descriptions
-from graphmem.store.recall_reads import RecallReads
+from graphmem.store.recall_reads import RecallReads, Vocabulary
 from graphmem.words import content_words
 
 TYPES = ["SISTER_OF", "BROTHER_OF", "MARRIED_TO", "MANAGES", "REPORTS_TO", "OWNS", "LIVES_IN",
@@ -179,3 +181,16 @@ def test_paths_walk_only_what_the_caller_may_see(memory: Memory, user_id: str) -
     then = memory.search(question, user_id=user_id, top_k=5, as_of=datetime(2012, 6, 1))
     assert "Beth Silva lived in Rome." in _texts(then)
     assert "Beth Silva lives in Lisbon." not in _texts(then)
+
+
+def test_a_domain_schemas_descriptions_describe_its_types(
+    matcher: CueMatcher, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    vocabulary = Vocabulary({"ALLERGIC_TO": [], "LIKES": []}, [])
+    plain = describe(vocabulary)
+    declared = describe(vocabulary, {"ALLERGIC_TO": "The person reacts badly to the food"})
+    assert best_matches(matcher, ["react"], plain.relations)["ALLERGIC_TO"] < THRESHOLD
+    assert best_matches(matcher, ["react"], declared.relations)["ALLERGIC_TO"] == 1.0
+    domain = DomainSchema(relation_types={"ALLERGIC_TO": "The person reacts badly to the food"})
+    with Memory(settings, embedder=embedder, domain=domain) as memory:
+        assert memory._recaller().relation_descriptions == domain.relation_descriptions()
