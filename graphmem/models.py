@@ -13,8 +13,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 MAX_MESSAGE_CHARS = 32_000
 MAX_MESSAGES = 200
 MAX_SCOPE_ID_CHARS = 256
-# The key of a scope's self entity: "I", "me", the user (its name is the user's id).
-SELF_KEY = "__self__"
 Role = Literal["system", "user", "assistant", "tool"]
 FactStatus = Literal["active", "superseded", "deleted"]
 # The key of a scope's own entity (the user: "I", "me", the speaker), whatever it is called.
