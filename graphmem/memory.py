@@ -16,6 +16,7 @@ from graphmem.errors import InputError, NotFoundError
 from graphmem.llm import LLM, get_llm
 from graphmem.metadata import flatten as flatten_metadata
 from graphmem.models import FactInput, Message, Scope
+from graphmem.relations import CueMatcher
 from graphmem.shapes import iso, native
 from graphmem.shaping import Shaping
 from graphmem.store import changes, erasure
@@ -58,6 +59,8 @@ class Memory:
         self.embedder = embedder or get_embedder(self.settings)
         self.store = store or GraphStore.connect(self.settings)
         self.store.bootstrap(self.embedder.dimension)
+        # Word vectors for matching queries to relations, cached across this Memory's searches.
+        self._matcher = CueMatcher(self.embedder)
 
     @property
     def domain(self) -> DomainSchema:
@@ -497,7 +500,11 @@ class Memory:
 
     def _recaller(self) -> recall.Recaller:
         return recall.Recaller(
-            RecallReads(self.store), self.embedder, self.settings.similarity_threshold
+            RecallReads(self.store),
+            self.embedder,
+            self.settings.similarity_threshold,
+            matcher=self._matcher,
+            relation_descriptions=self.domain.relation_descriptions(),
         )
 
 
