@@ -9,6 +9,7 @@ import json
 import logging
 import platform
 import random
+import socket
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -308,6 +309,13 @@ def _fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def machine() -> str:

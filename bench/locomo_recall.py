@@ -35,6 +35,7 @@ from graphmem.config import Settings
 from graphmem.embed.local import LocalEmbedder
 from graphmem.memory import Memory
 from graphmem.models import Scope
+from graphmem.paths import PathSettings
 from graphmem.recall import Recaller, Request, Tuning
 from graphmem.store.recall_reads import RecallReads
 
@@ -305,6 +306,14 @@ def _line(mode: str, label: str, row: dict) -> str:
     )
 
 
+def tuning(overrides: dict[str, Any]) -> Tuning:
+    """recall.Tuning from JSON overrides ("paths" as a dict of PathSettings fields)."""
+    paths = overrides.get("paths")
+    if isinstance(paths, dict):
+        overrides = {**overrides, "paths": PathSettings(**paths)}
+    return Tuning(**overrides)
+
+
 def sweep(memory, embedder, settings, data, users, tunings) -> None:  # type: ignore[no-untyped-def]
     """Blended recall under several tunings on one ingest (categories 1-4)."""
     print("| tuning | R_all@10 overall | R_all@10 multi-hop | R_frac@10 overall | MRR | p50 ms |")
@@ -314,7 +323,7 @@ def sweep(memory, embedder, settings, data, users, tunings) -> None:  # type: ig
             RecallReads(memory.store),
             embedder,
             settings.similarity_threshold,
-            Tuning(**overrides),
+            tuning(overrides),
         )
         stats: dict = defaultdict(lambda: defaultdict(float))
         lat: list[float] = []
@@ -344,11 +353,16 @@ def main() -> None:
     parser.add_argument(
         "--sweep", default="", help="JSON list of Tuning overrides: blended only, one row each"
     )
+    parser.add_argument(
+        "--keep", default=None, metavar="TAG",
+        help="name the users by TAG and keep them: a later --reuse TAG skips the ingest",
+    )  # fmt: skip
+    parser.add_argument("--reuse", default=None, metavar="TAG", help="users kept by --keep TAG")
     args = parser.parse_args()
     data = json.loads(DATA.read_text())
     embedder = LocalEmbedder(MODEL, model_name="sentence-transformers/all-MiniLM-L6-v2")
     settings = Settings(neo4j_uri=args.neo4j_uri, neo4j_password=args.neo4j_password)
-    tag = uuid.uuid4().hex[:6]
+    tag = args.reuse or args.keep or uuid.uuid4().hex[:6]
     modes = args.modes.split(",")
     stats: dict = defaultdict(lambda: defaultdict(float))
     latencies: dict[str, list[float]] = defaultdict(list)
@@ -357,7 +371,7 @@ def main() -> None:
             RecallReads(memory.store),
             embedder,
             settings.similarity_threshold,
-            Tuning(**json.loads(args.tuning)),
+            tuning(json.loads(args.tuning)),
         )
         users = []
         ingest_s = 0.0
@@ -369,7 +383,7 @@ def main() -> None:
                 facts = facts_of(conv, not args.no_keywords)
                 n_facts += len(facts)
                 start = time.perf_counter()
-                for i in range(0, len(facts), 150):  # an add holds at most 200 messages
+                for i in range(0, 0 if args.reuse else len(facts), 150):  # <= 200 per add
                     memory.add_facts(facts[i : i + 150], user_id=user)
                 ingest_s += time.perf_counter() - start
             if args.sweep:
@@ -379,7 +393,7 @@ def main() -> None:
                 for mode in modes:
                     evaluate(recaller, user, conv["qa"], known, mode, stats, latencies[mode])
         finally:
-            for user in users:
+            for user in users if not (args.keep or args.reuse) else []:
                 memory.reset(user_id=user)
     report = [
         f"LoCoMo-R dev split: {len(data)} conversations, {n_facts} observations, "

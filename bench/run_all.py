@@ -4,8 +4,8 @@
     python bench/run_all.py --summary-only     (rebuild summary.json + plots from results)
 
 Starts a Neo4j (graphmem.neo4j_server, launcher mode) in a temporary home on free ports,
-runs, in this order: cost_per_add.py, locomo_tracks.py, ingest.py, scale.py up to 100k,
-peers_mem0.py at 100k, scale.py on to the largest scale, plots.py; then writes
+runs, in this order: cost_per_add.py, locomo_tracks.py, relational.py, ingest.py, scale.py
+up to 100k, peers_mem0.py at 100k, scale.py on to the largest scale, plots.py; then writes
 summary.json with the headline figures, each next to its target, and stops the server.
 Every step's output is kept in bench/results/logs/<step>.log; a failed step is recorded in
 summary.json ("failed_steps") and the suite goes on.
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import RESULTS, machine
+from benchlib import RESULTS, free_port, machine
 
 from graphmem import neo4j_server
 
@@ -40,13 +39,12 @@ TARGETS = {
     "context_tokens_per_search_k10": ("<=", 1000),
     "locomo_dev_r_all10_blended_overall": (">=", 0.60),
     "locomo_dev_r_all10_blended_multihop": (">=", 0.30),
+    "relational_hop1_r_all10": (">=", 0.99),
+    "relational_hop2_r_all10": (">=", 0.85),
+    "relational_hop3_r_all10": (">=", 0.70),
+    "relational_self_r_all10": (">=", 0.85),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+RELATIONAL_KINDS = ("hop1", "hop2", "hop3", "self")
 
 
 def step(name: str, argv: list[str], failed: list[str]) -> None:
@@ -83,6 +81,7 @@ def headline() -> dict[str, Any]:
         load("ingest.json"),
         load("locomo_tracks.json"),
     )
+    relational = load("relational.json").get("kinds", {})
     m100, m1m = at_scale(scale, 100_000), at_scale(scale, 1_000_000)
     measured = [r["measure"] for r in scale.get("results", [])]
     biggest = measured[-1] if measured else None
@@ -113,6 +112,18 @@ def headline() -> dict[str, Any]:
         "locomo_dev_r_all10_vector_overall": graph["vector"]["overall_1_4"]["r_all10"]
         if graph
         else None,
+        **{
+            f"relational_{kind}_r_all10": relational.get(kind, {})
+            .get("graphmem", {})
+            .get("r_all10")
+            for kind in RELATIONAL_KINDS
+        },
+        **{
+            f"relational_{kind}_r_all10_cosine": relational.get(kind, {})
+            .get("cosine", {})
+            .get("r_all10")
+            for kind in RELATIONAL_KINDS
+        },
         "facts_measured_per_scale_step": {
             str(r["target"]): r["facts"] for r in scale.get("results", [])
         },
@@ -165,6 +176,7 @@ def run_suite(args: argparse.Namespace) -> tuple[list[str], str]:
     try:
         step("cost_per_add", [str(BENCH / "cost_per_add.py"), *conn], failed)
         step("locomo_tracks", [str(BENCH / "locomo_tracks.py"), *conn], failed)
+        step("relational", [str(BENCH / "relational.py"), *conn], failed)
         step("ingest", [str(BENCH / "ingest.py"), *conn, *cache], failed)
         scale = [str(BENCH / "scale.py"), *conn, *cache, "--server-note", note]
         step("scale_small", [*scale, "--scales", ",".join(map(str, small))], failed)

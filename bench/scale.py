@@ -435,10 +435,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     corpus = Corpus(args.cache)
-    lookup = LookupEmbedder(dict(corpus.query_vectors), fallback=None)
+    # Query vectors are looked up; the words recall matches against relation types (a few
+    # per query, cached by recall after their first use) are embedded for real.
+    onnx = local_embedder()
+    lookup = LookupEmbedder(dict(corpus.query_vectors), fallback=onnx)
     conn = {"neo4j_uri": args.neo4j_uri, "neo4j_password": args.neo4j_password}
     memory = Memory(embedder=lookup, **conn)
-    e2e = Memory(embedder=local_embedder(), store=memory.store, **conn)
+    e2e = Memory(embedder=onnx, store=memory.store, **conn)
     loaded, results = resume(memory.store, args.resume, list(iter_scales(args.scales)))
     writer = BulkWriter(memory.store, workers=args.load_workers)
     deadline = time.time() + args.load_budget_s

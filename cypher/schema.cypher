@@ -10,6 +10,11 @@ CREATE CONSTRAINT graphmem_fact_id IF NOT EXISTS FOR (f:Fact) REQUIRE f.id IS UN
 CREATE CONSTRAINT graphmem_episode_id IF NOT EXISTS FOR (ep:Episode) REQUIRE ep.id IS UNIQUE;
 CREATE CONSTRAINT graphmem_change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE;
 CREATE CONSTRAINT graphmem_scope_key IF NOT EXISTS FOR (s:Scope) REQUIRE s.key IS UNIQUE;
+CREATE CONSTRAINT graphmem_relation_words IF NOT EXISTS
+  FOR (v:RelationWords) REQUIRE (v.scope_key, v.type) IS UNIQUE;
+// Recall reads a scope's relation vocabularies by scope_key alone.
+CREATE INDEX graphmem_relation_words_scope IF NOT EXISTS
+  FOR (v:RelationWords) ON (v.scope_key);
 
 // Scope ids: reads resolve a partial scope to its full scope keys through these.
 CREATE INDEX graphmem_scope_user IF NOT EXISTS FOR (s:Scope) ON (s.user_id);

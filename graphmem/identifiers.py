@@ -22,7 +22,9 @@ METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 DEFAULT_RELATION = "RELATED_TO"
 DEFAULT_ENTITY_TYPE = "Thing"
 # Labels graphmem uses itself: an entity type may not borrow them.
-RESERVED_LABELS = frozenset({"Entity", "Fact", "Episode", "Change", "Scope"})
+RESERVED_LABELS = frozenset(
+    {"Entity", "Fact", "Episode", "Change", "Scope", "RelationWords", "Erasure"}
+)
 # The type a relation takes once it no longer holds (superseded, or ended before it was
 # stored); its own type moves to the property `relation`. Browser's "connect result nodes"
 # then draws it as what it is, history (cypher/browser/graphmem.grass styles it), never as a

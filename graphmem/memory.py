@@ -16,6 +16,7 @@ from graphmem.errors import InputError, NotFoundError
 from graphmem.llm import LLM, Completion, get_llm
 from graphmem.metadata import flatten as flatten_metadata
 from graphmem.models import FactInput, Message, Scope
+from graphmem.relations import CueMatcher
 from graphmem.rerank import CANDIDATES_PER_RESULT, get_reranker
 from graphmem.rerank import rerank as rerank_results
 from graphmem.shapes import attachments_in_provenance, history_entry, native
@@ -64,6 +65,8 @@ class Memory:
         self.store.bootstrap(self.embedder.dimension)
         self._llm = llm
         self.reranker = get_reranker(self.settings, self._extraction_llm)
+        # Word vectors for matching queries to relations, cached across this Memory's searches.
+        self._matcher = CueMatcher(self.embedder)
 
     @classmethod
     def from_config(cls, config_dict: Mapping[str, Any]) -> Memory:
@@ -574,7 +577,11 @@ class Memory:
 
     def _recaller(self) -> recall.Recaller:
         return recall.Recaller(
-            RecallReads(self.store), self.embedder, self.settings.similarity_threshold
+            RecallReads(self.store),
+            self.embedder,
+            self.settings.similarity_threshold,
+            matcher=self._matcher,
+            relation_descriptions=self.domain.relation_descriptions(),
         )
 
 

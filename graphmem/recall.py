@@ -1,40 +1,44 @@
-"""Recall: query -> candidates -> subgraph -> scoring -> collapse -> ranked facts + context.
+"""Recall: query -> candidates -> relational paths -> walk -> scoring -> MMR -> ranked facts.
 
-No LLM call. The query is embedded once. Candidates are the scope's nearest facts (exact
-under the scope and filters) and the facts the graph walk reaches (lexical mode: the
-fulltext hits; Tuning.lexical_candidates adds them to the blend). Seeds for the walk are
-the entities the query names (exact look-ups of the normalised names its word runs could
-be: name_keys) and entities whose name embedding is at least the similarity threshold;
-hubs (entities most of the scope's facts are about, like the user's self) are left out,
-and the entities of the top fact hits can be added (Tuning.seed_facts, off by default).
-The walk follows 1-2 hops of relations valid in the read's window, degree-capped,
-preferring relations whose type shares a word with the query; such relations also carry
-the seeds on ("Alice's sister" -> Beth), so facts about Beth rank as if the query had
-named her. Each candidate is scored
+No LLM call. The query is embedded once; every read of one search shares a read
+transaction (one snapshot). The stages, in order:
 
-    score = w_vector * cosine + w_graph * proximity + w_lexical * lexical
+1. Candidates: the scope's nearest facts, exact under the scope, the read window and the
+   caller's filters (RecallReads.nearest_facts; lexical mode: fulltext hits instead).
+2. Anchors: the entities the query names (exact look-ups of the normalised names its word
+   runs could be: words.name_keys; a name inside a longer matched name is dropped), and
+   the scope's self entity when the query says I / me / my or names the user.
+3. Relational paths (graphmem/paths.py): the query's cue words (words.cues: content words
+   that name no anchor, with the order English gives them along a path) are matched to
+   the relation types of the database and to entity labels by stem and meaning
+   (relations.CueMatcher; a type is described by its name and by the words the scope's
+   own facts use for it, RelationWords), and a beam search walks up to 3 hops out of the
+   anchors, each step matching an unused cue. The facts carrying a path's relations are
+   candidates with path = exp(-(best path score - this path's) / path_spread): the
+   evidence for "Alice's sister's city" is returned together, ahead of Alice's own facts.
+4. Walk and proximity: the anchors (hubs aside), the entities at >= the threshold to the
+   query and the entities paths reached seed a 1-2 hop walk (relations the query asks
+   for first, degree-capped); the facts of the reached entities join the candidates
+   (within expansion budgets) and proximity is personalised PageRank over that subgraph.
+5. Scoring:
 
-where proximity is personalised PageRank over the retrieved subgraph (facts and entities,
-ABOUT links and relations), restarting at the seeds, scaled to [0, 1] by its best fact;
-lexical is the fulltext score scaled by the best lexical hit. The weights were chosen on
-the LoCoMo-R dev split (bench/locomo_recall.py): cosine leads and graph proximity is a
-small bonus (w_graph 0.08 on w_vector 1.0), so graph-reached facts break near-ties and
-enter the top k without pushing the vector head out. When the walk followed a relation
-the query names ("Alice's sister" over SISTER), proximity is anchored on the question and
-w_graph is asked_graph_weight (0.25) instead; w_lexical is 0 (any lexical weight traded
-multi-hop recall for single-hop).
-The top k is picked by maximal marginal relevance (score - diversity * the highest cosine
-to an already picked fact, diversity 0.2): questions whose answer spans several memories
-are served better by k different facts than by k paraphrases of the nearest one.
-Near-duplicates (same content hash or cosine >= duplicate_cosine) collapse into the best
-of them. Vector scores are always raw cosine of the stored vectors (also for index hits,
-whose own score is quantised).
+       score = w_vector * cosine + w_graph * proximity + w_path * path (+ w_lexical * lexical)
+
+   with cosine leading (w_vector 1.0) and proximity a small bonus (w_graph 0.08: chosen on
+   the LoCoMo-R dev split, bench/locomo_recall.py, where a larger graph weight cost
+   multi-hop recall), while a matched path decides (w_path 1.0, bench/relational.py):
+   questions that ask for no relation keep their vector head.
+6. Selection: the top k by maximal marginal relevance (score - diversity * the highest
+   cosine to a fact already picked, diversity 0.2); near-duplicates (same content hash or
+   cosine >= duplicate_cosine) collapse into the best of them.
+
+Vector scores are raw cosine of the stored vectors (also for index hits, whose own score
+is quantised).
 """
 
 from __future__ import annotations
 
-import re
-import string
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -45,16 +49,17 @@ import numpy as np
 from graphmem import context
 from graphmem.embed import Embedder
 from graphmem.filters import Predicate, compile_filters
-from graphmem.models import Scope, entity_key
+from graphmem.models import SELF_KEY, Scope, entity_key
+from graphmem.paths import NOTHING_ASKED, Asked, Path, PathSettings, ask, describe, find_paths
+from graphmem.proximity import personalised_pagerank
+from graphmem.relations import CueMatcher
 from graphmem.shapes import aware, memory_item, relation
 from graphmem.store.neo4j import Vector
-from graphmem.store.recall_reads import Edge, Hit, RecallReads, Window
+from graphmem.store.recall_reads import Hit, Link, RecallReads, ScopeCounts, Window
+from graphmem.words import cues as query_cues
+from graphmem.words import name_keys, says_first_person
 
 Mode = Literal["blended", "vector", "lexical"]
-_WORD = re.compile(r"\w+", re.UNICODE)
-MAX_NAME_WORDS = 4  # the longest entity name the query is searched for, in words
-MAX_NAME_KEYS = 512
-_EDGE_PUNCTUATION = string.punctuation + "\u2018\u2019\u201c\u201d\u00bf\u00a1"
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,13 @@ class Tuning:
     vector_weight: float = 1.0
     graph_weight: float = 0.08
     lexical_weight: float = 0.0
-    # Graph weight when the walk followed a relation the query names ("Alice's sister"):
-    # then proximity is anchored on the question itself, not on a keyword neighbourhood.
-    asked_graph_weight: float = 0.25
+    # Relational paths (graphmem/paths.py): the facts on a path of relations the query
+    # asks for score path_weight * exp(-(best path's score - the path's) / path_spread), so
+    # the evidence for "Alice's sister's city" outranks Alice's own facts, and a path that
+    # explains a word less (or keeps the word order worse) than the best gets little.
+    path_weight: float = 1.0
+    path_spread: float = 0.2
+    paths: PathSettings = field(default_factory=PathSettings)
     # Fulltext hits as extra blended candidates (lexical mode always uses them). Off: on
     # LoCoMo-R dev they changed no figure (0.555 / 0.203 either way) and the fulltext query
     # spans every scope's facts, so it was the costliest read at 100k facts.
@@ -83,7 +92,7 @@ class Tuning:
     fact_seed_share: float = 0.0  # restart mass on top-fact entities when the query names some
     hub_share: float = 0.2  # an entity over this share of the scope's facts is a hub...
     hub_min_facts: int = 20  # ...if it also has more facts than this
-    relation_boost: float = 2.0  # extra weight of a relation whose type shares a query word
+    relation_boost: float = 2.0  # extra PageRank weight of a relation the query asks for
     entity_k: int = 10
     degree_cap: int = 10
     per_entity: int = 10
@@ -119,6 +128,8 @@ class Candidate:
     vector: float = 0.0
     lexical: float = 0.0
     graph: float = 0.0
+    path: float = 0.0  # the best path it lies on, relative to the best path (0: none)
+    picked: float = 0.0  # the value that placed it in the top k (score less MMR's penalty)
     sources: set[str] = field(default_factory=set)
     score: float = 0.0
     entity_ids: list[str] = field(default_factory=list)
@@ -146,12 +157,22 @@ class Recaller:
     """Runs the recall pipeline for one Memory."""
 
     def __init__(
-        self, reads: RecallReads, embedder: Embedder, threshold: float, tuning: Tuning | None = None
+        self,
+        reads: RecallReads,
+        embedder: Embedder,
+        threshold: float,
+        tuning: Tuning | None = None,
+        matcher: CueMatcher | None = None,
+        relation_descriptions: Mapping[str, str] | None = None,
     ) -> None:
         self.reads = reads
         self.embedder = embedder
         self.threshold = threshold
         self.tuning = tuning or Tuning()
+        # Word vectors for relation matching, cached across searches: pass one per Memory.
+        self.matcher = matcher or CueMatcher(embedder)
+        # A domain schema's descriptions of relation types: their words describe them too.
+        self.relation_descriptions = dict(relation_descriptions or {})
 
     def search(self, request: Request) -> dict[str, Any]:
         """mem0-shaped {"results", "relations", "context"} for the request."""
@@ -162,18 +183,29 @@ class Recaller:
         # Every read of one search shares a read transaction: one view of the graph, one
         # commit. The query is embedded before it opens.
         return self.reads.snapshot(
-            lambda reads: Recaller(reads, self.embedder, self.threshold, self.tuning)._answer(
-                request, embedding, window, where
-            )
+            lambda reads: self._bound(reads)._answer(request, embedding, window, where)
+        )
+
+    def _bound(self, reads: RecallReads) -> Recaller:
+        """This recaller reading through `reads` (one search's read transaction)."""
+        return Recaller(
+            reads,
+            self.embedder,
+            self.threshold,
+            self.tuning,
+            self.matcher,
+            self.relation_descriptions,
         )
 
     def _answer(
         self, request: Request, embedding: list[float], window: Window, where: Predicate
     ) -> dict[str, Any]:
         ranked, rows = self._rank(request, embedding, window, where)
+        scale = self._scale(request.mode)
+        shown = {c.id: min(max(c.picked / scale, 0.0), 1.0) for c in ranked}
         if request.threshold is not None:
-            ranked = [c for c in ranked if c.score >= request.threshold]
-        results = [_result(rows[c.id], c) for c in ranked]
+            ranked = [c for c in ranked if shown[c.id] >= request.threshold]
+        results = [_result(rows[c.id], c, shown[c.id]) for c in ranked]
         relations = [relation(r) for c in ranked for r in rows[c.id]["relations"]]
         return {
             "results": results,
@@ -187,7 +219,8 @@ class Recaller:
         self, request: Request, embedding: list[float], window: Window, where: Predicate
     ) -> tuple[list[Candidate], dict[str, dict[str, Any]]]:
         scope, tune = request.scope, self.tuning
-        n_facts, n_entities = self.reads.scope_counts(scope, window)
+        counts = self.reads.scope_counts(scope, window)
+        n_facts = counts.facts
         if n_facts == 0:
             return [], {}
         pool = max(request.top_k * tune.pool_factor, tune.min_pool)
@@ -203,11 +236,10 @@ class Recaller:
             )
             _merge(cands, _scaled(lexical), "lexical")
         self._link(scope, cands, embedding)
-        asked = False
         if request.mode == "blended":
-            asked = self._expand(request, embedding, window, where, cands, n_facts, n_entities)
+            self._expand(request, embedding, window, where, cands, counts)
         for cand in cands.values():
-            cand.score = self._blend(cand, request.mode, asked)
+            cand.score = self._blend(cand, request.mode)
         ordered = sorted((c for c in cands.values() if c.linked), key=_rank_key)
         diversity = tune.diversity if request.mode == "blended" else 0.0
         return self._collapse(request.scope, ordered, embedding, request.top_k, diversity)
@@ -226,21 +258,30 @@ class Recaller:
         window: Window,
         where: Predicate,
         cands: dict[str, Candidate],
-        n_facts: int,
-        n_entities: int,
-    ) -> bool:
-        """Seeds -> walk -> facts of the reached entities -> PageRank proximity.
-
-        True when the walk followed a relation whose type shares a word with the query.
-        """
+        counts: ScopeCounts,
+    ) -> None:
+        """Anchors -> relational paths -> walk -> facts of the reached entities -> PageRank."""
         scope, tune = request.scope, self.tuning
+        n_facts, n_entities = counts.facts, counts.entities
         degrees: dict[str, int] = {}  # entity id -> how many facts are about it
-        seeds = self._seeds(request, embedding, cands, n_facts, n_entities, degrees)
+        anchors = self._anchors(request, degrees)
+        cues = query_cues(request.query, [a.name or "" for a in anchors])
+        asked = NOTHING_ASKED
+        if anchors and cues:
+            described = self.matcher.described(
+                counts.version,
+                lambda: describe(self.reads.vocabulary(scope), self.relation_descriptions),
+            )
+            asked = ask(self.matcher, cues, described, tune.paths)
+        paths = self._paths(request, embedding, window, where, anchors, asked, cands)
+        weights = asked.types
+        seeds = self._seeds(request, embedding, cands, n_facts, n_entities, degrees, anchors)
+        for node, value in _path_nodes(paths, tune.path_spread).items():
+            seeds[node] = max(seeds.get(node, 0.0), value)
         if not seeds:
-            return False
-        asked = _words(request.query)
+            return
         edges = self.reads.walk(
-            scope, list(seeds), sorted(asked), degree_cap=tune.degree_cap, window=window
+            scope, list(seeds), weights, degree_cap=tune.degree_cap, window=window
         )
         ordered_seeds = sorted(seeds, key=lambda sid: -seeds[sid])
         walked = sorted(edges, key=lambda e: e.hop)
@@ -253,16 +294,64 @@ class Recaller:
             cand = cands.setdefault(fid, Candidate(fid))
             cand.sources.add("graph")
             cand.vector, cand.entity_ids, cand.linked = max(score, 0.0), entity_ids, True
-        matched = [bool(_words(e.relation.replace("_", " ")) & asked) for e in edges]
-        weights = [1.0 + tune.relation_boost * m for m in matched]
-        seeds = _follow_asked_relations(seeds, edges, matched)
+        asked = tune.paths.threshold
+        edge_weights = [1.0 + tune.relation_boost * (weights.get(e.relation, 0.0) >= asked)
+                        for e in edges]  # fmt: skip
         about_links = {c.id: c.entity_ids for c in cands.values() if c.linked}
         proximity = personalised_pagerank(
-            seeds, about_links, edges, weights, restart=tune.restart, iterations=tune.iterations
-        )
+            _normalised(seeds, 1.0), about_links, edges, edge_weights,
+            restart=tune.restart, iterations=tune.iterations,
+        )  # fmt: skip
         for fid, value in proximity.items():
             cands[fid].graph = value
-        return any(matched)
+
+    def _anchors(self, request: Request, degrees: dict[str, int]) -> list[Hit]:
+        """The scope's entities the query names, and its self when the query says I / me /
+        my or names the user. A name inside a longer matched name is dropped: "Alice
+        Moreau" anchors the question, not every "Alice"."""
+        keys = name_keys(request.query)
+        user = request.scope.user_id
+        if says_first_person(request.query) or (user and entity_key(user) in keys):
+            keys = [SELF_KEY, *keys]
+        hits = self.reads.named_entities(request.scope, keys)
+        for hit in hits:
+            degrees[hit.id] = hit.degree
+        spans = [f" {entity_key(h.name or '')} " for h in hits]
+        return [
+            hit
+            for hit, span in zip(hits, spans, strict=True)
+            if not any(span != other and span in other for other in spans)
+        ]
+
+    def _paths(
+        self,
+        request: Request,
+        embedding: list[float],
+        window: Window,
+        where: Predicate,
+        anchors: Sequence[Hit],
+        asked: Asked,
+        cands: dict[str, Candidate],
+    ) -> list[Path]:
+        """Relational paths out of the anchors; their facts join the candidates with their
+        path score relative to the best path."""
+        scope, settings = request.scope, self.tuning.paths
+
+        def hop(node_ids: list[str], asked: Asked) -> list[Link]:
+            return self.reads.hop(
+                scope, node_ids, asked.types, list(asked.kinds), embedding,
+                per_node=settings.per_node, window=window, where=where,
+            )  # fmt: skip
+
+        paths = find_paths(hop, [a.id for a in anchors], asked, self.matcher, settings)
+        best = max((p.score for p in paths), default=0.0)
+        for path in paths:
+            for link in path.links:
+                cand = cands.setdefault(link.fact_id, Candidate(link.fact_id))
+                cand.sources.add("path")
+                cand.path = max(cand.path, path_share(path, best, self.tuning.path_spread))
+        self._link(scope, cands, embedding)
+        return paths
 
     def _to_enumerate(self, entity_ids: Sequence[str], degrees: Mapping[str, int]) -> list[str]:
         """The reached entities (seeds first, then by hop) whose facts become candidates,
@@ -288,22 +377,19 @@ class Recaller:
         n_facts: int,
         n_entities: int,
         degrees: dict[str, int],
+        anchors: Sequence[Hit],
     ) -> dict[str, float]:
         """Seed entity id -> restart weight (sums to 1).
 
-        Entities the query names (fulltext, every word of the name in the query) or that
-        sit at >= the threshold get 1 - fact_seed_share of the mass; the entities of the
-        top fact hits share the rest (all of it when the query names no entity). Hubs
-        (entities most facts of the scope are about, like the user's self) are no seeds:
-        proximity to them says nothing about relevance.
+        The anchors and the entities at >= the threshold to the query get 1 -
+        fact_seed_share of the mass; the entities of the top fact hits share the rest (all
+        of it when the query names no entity). Hubs (entities most facts of the scope are
+        about, like the user's self) are no seeds: proximity to them says nothing about
+        relevance (paths still start from them).
         """
         tune, scope = self.tuning, request.scope
         hub = max(tune.hub_min_facts, tune.hub_share * n_facts)
-        named: dict[str, float] = {}
-        for hit in self.reads.named_entities(scope, name_keys(request.query)):
-            degrees[hit.id] = hit.degree
-            if hit.degree <= hub:
-                named[hit.id] = 1.0
+        named = {hit.id: 1.0 for hit in anchors if hit.degree <= hub}
         near = self.reads.nearest_entities(
             scope, embedding, tune.entity_k, self.threshold, scope_entities=n_entities
         )
@@ -328,17 +414,25 @@ class Recaller:
             seeds[key] = seeds.get(key, 0.0) + value
         return seeds
 
-    def _blend(self, cand: Candidate, mode: Mode, asked: bool = False) -> float:
+    def _scale(self, mode: Mode) -> float:
+        """The most a blend can score: shown scores are blend / scale, within [0, 1]."""
+        tune = self.tuning
+        if mode != "blended":
+            return 1.0
+        weights = (tune.vector_weight, tune.graph_weight, tune.lexical_weight, tune.path_weight)
+        return sum(weights)
+
+    def _blend(self, cand: Candidate, mode: Mode) -> float:
         if mode == "vector":
             return cand.vector
         if mode == "lexical":
             return cand.lexical
         tune = self.tuning
-        graph_weight = tune.asked_graph_weight if asked else tune.graph_weight
         return (
             tune.vector_weight * cand.vector
-            + graph_weight * cand.graph
+            + tune.graph_weight * cand.graph
             + tune.lexical_weight * cand.lexical
+            + tune.path_weight * cand.path
         )
 
     def _collapse(
@@ -367,10 +461,8 @@ class Recaller:
             _add_similar(rows, [c.id for c in kept] + [row["id"] for row in fetched])
             pending = [c for c in chunk if c.id in rows]
             while pending and len(kept) < top_k:
-                pick = max(
-                    range(len(pending)),
-                    key=lambda i: _mmr(pending[i], rows[pending[i].id], kept, diversity),
-                )
+                values = [_mmr(c, rows[c.id], kept, diversity) for c in pending]
+                pick = max(range(len(pending)), key=values.__getitem__)
                 cand = pending.pop(pick)
                 row = rows[cand.id]
                 if (
@@ -378,6 +470,9 @@ class Recaller:
                     or _nearest_kept(row, kept) >= self.tuning.duplicate_cosine
                 ):
                     continue
+                # The value that picked it, never above the one picked before (MMR values
+                # only fall as facts are kept; a later chunk could otherwise edge above).
+                cand.picked = min(values[pick], kept[-1].picked) if kept else values[pick]
                 kept.append(cand)
                 hashes.add(row.get("content_hash", ""))
             if len(kept) == top_k:
@@ -417,62 +512,6 @@ def _mmr(
     return cand.score - weight * _nearest_kept(row, kept)
 
 
-def personalised_pagerank(
-    seeds: Mapping[str, float],
-    about: Mapping[str, Sequence[str]],
-    edges: Sequence[Edge],
-    edge_weights: Sequence[float] | None = None,
-    *,
-    restart: float = 0.5,
-    iterations: int = 30,
-) -> dict[str, float]:
-    """Proximity of each fact to the seed entities, scaled so the best fact has 1.0.
-
-    The graph: fact -- entity (weight 1) for every ABOUT link of the candidate facts
-    (`about`: fact id -> entity ids), entity -- entity for every walked relation (its
-    weight); undirected. Power iteration of r = restart * s + (1 - restart) * W r, W
-    column-normalised by weighted degree, s the seed weights. Sparse (edge lists), so it
-    costs O(iterations * edges).
-    """
-    index: dict[str, int] = {}
-    links: list[tuple[int, int, float]] = []
-
-    def node(key: str) -> int:
-        return index.setdefault(key, len(index))
-
-    for fid, entity_ids in about.items():
-        for eid in entity_ids:
-            links.append((node("f:" + fid), node("e:" + eid), 1.0))
-    weights = edge_weights if edge_weights is not None else [1.0] * len(edges)
-    for edge, weight in zip(edges, weights, strict=True):
-        links.append((node("e:" + edge.source_id), node("e:" + edge.target_id), weight))
-    for sid in seeds:
-        node("e:" + sid)
-    links = [link for link in links if link[0] != link[1]]
-    if not links:
-        return {}
-    size = len(index)
-    src = np.array([a for a, _, _ in links] + [b for _, b, _ in links], dtype=int)
-    dst = np.array([b for _, b, _ in links] + [a for a, _, _ in links], dtype=int)
-    weight = np.array([w for _, _, w in links] * 2, dtype=float)
-    degree = np.bincount(src, weights=weight, minlength=size)
-    share = weight / degree[src]
-    start = np.zeros(size)
-    for sid, value in seeds.items():
-        start[index["e:" + sid]] += max(value, 0.0)
-    if start.sum() <= 0:
-        return {}
-    start /= start.sum()
-    rank = start.copy()
-    for _ in range(iterations):
-        spread = np.zeros(size)
-        np.add.at(spread, dst, rank[src] * share)
-        rank = restart * start + (1 - restart) * spread
-    facts = {key[2:]: float(rank[i]) for key, i in index.items() if key.startswith("f:")}
-    best = max(facts.values(), default=0.0)
-    return {fid: value / best for fid, value in facts.items()} if best > 0 else {}
-
-
 # -- helpers -------------------------------------------------------------------
 
 
@@ -492,25 +531,21 @@ def _scaled(hits: Sequence[Hit]) -> list[Hit]:
     return [Hit(h.id, h.score / best if best > 0 else 0.0) for h in hits]
 
 
-def _follow_asked_relations(
-    seeds: Mapping[str, float], edges: Sequence[Edge], matched: Sequence[bool]
-) -> dict[str, float]:
-    """Seeds plus the entities reached from them over relations the query names.
+def path_share(path: Path, best: float, spread: float) -> float:
+    """How much of the path channel a path's facts get: 1 for the best path, falling off
+    exponentially with the score it lacks."""
+    return math.exp(-(best - path.score) / spread)
 
-    "Where does Alice's sister live?": Alice -SISTER-> Beth -LIVES_IN-> Lisbon makes Beth
-    and Lisbon seeds as strong as Alice, so facts about them rank as if the query had
-    named them. Followed for at most two hops, like the walk.
-    """
-    grown = dict(seeds)
-    asked = [e for e, hit in zip(edges, matched, strict=True) if hit]
-    for _ in range(2):
-        frontier = dict(grown)
-        for edge in asked:
-            for near, far in ((edge.source_id, edge.target_id), (edge.target_id, edge.source_id)):
-                if near in frontier and far not in grown:
-                    grown[far] = frontier[near]
-    total = sum(grown.values())
-    return {key: value / total for key, value in grown.items()} if total > 0 else grown
+
+def _path_nodes(paths: Sequence[Path], spread: float) -> dict[str, float]:
+    """The entities paths reach (anchors excepted) -> their best path's share: walk seeds,
+    so facts about Alice's sister rank as if the query had named her."""
+    best = max((p.score for p in paths), default=0.0)
+    nodes: dict[str, float] = {}
+    for path in paths:
+        for node in path.nodes[1:]:
+            nodes[node] = max(nodes.get(node, 0.0), path_share(path, best, spread))
+    return nodes
 
 
 def _normalised(weights: Mapping[str, float], total: float) -> dict[str, float]:
@@ -524,44 +559,12 @@ def _rank_key(cand: Candidate) -> tuple[float, float, str]:  # best first, ties 
     return (-cand.score, -cand.vector, cand.id)
 
 
-def name_keys(text: str) -> list[str]:
-    """Entity keys (models.entity_key) the text may name: each run of up to
-    MAX_NAME_WORDS words, as written and with edge punctuation stripped, then with a
-    possessive 's or a plural -s dropped ("Where does Alice's sister live?" -> ...,
-    "alice", "alice's sister", ...). At most MAX_NAME_KEYS, first words first."""
-    tokens = entity_key(text).split()
-    keys: dict[str, None] = {}
-    for start in range(len(tokens)):
-        for end in range(start + 1, min(start + MAX_NAME_WORDS, len(tokens)) + 1):
-            span = tokens[start:end]
-            bare = [t.strip(_EDGE_PUNCTUATION) for t in span]
-            for words in (span, [*span[:-1], bare[-1]], bare):
-                phrase = " ".join(w for w in words if w)
-                for key in (phrase, _singular(phrase)):
-                    if key:
-                        keys[key] = None
-    return list(keys)[:MAX_NAME_KEYS]
-
-
-def _singular(phrase: str) -> str:
-    for suffix in ("'s", "\u2019s"):
-        if phrase.endswith(suffix):
-            return phrase[: -len(suffix)]
-    return _stem(phrase)
-
-
-def _words(text: str) -> set[str]:
-    """Lower-cased words with a crude plural/verb -s folded ("lives" -> "live")."""
-    return {_stem(w) for w in _WORD.findall(entity_key(text))}
-
-
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
-def _result(row: Mapping[str, Any], cand: Candidate) -> dict[str, Any]:
+def _result(row: Mapping[str, Any], cand: Candidate, shown: float) -> dict[str, Any]:
+    """A ranked fact: `score` is what ordered the results (the blend less MMR's penalty,
+    scaled to [0, 1]); `scores` are its parts, each in [0, 1]."""
     scores = {"vector": cand.vector, "graph": cand.graph, "lexical": cand.lexical}
-    item = memory_item(row, score=cand.score, scores=scores).model_dump(mode="json")
+    scores["path"] = cand.path
+    item = memory_item(row, score=shown, scores=scores).model_dump(mode="json")
     item["provenance"] = {
         "episode_ids": row.get("episodes", []),
         "found_by": sorted(cand.sources),

@@ -60,7 +60,7 @@ def test_retriever_returns_documents(memory: Memory, alice: str) -> None:
     assert 1 <= len(docs) <= 3
     assert "Amsterdam" in docs[0].page_content
     assert docs[0].id == docs[0].metadata["id"]
-    assert set(docs[0].metadata["scores"]) == {"vector", "graph", "lexical"}
+    assert set(docs[0].metadata["scores"]) == {"vector", "graph", "lexical", "path"}
 
 
 def test_retriever_stays_in_its_scope(memory: Memory, alice: str) -> None:

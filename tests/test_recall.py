@@ -52,7 +52,8 @@ def test_a_relationship_question_is_answered_through_the_graph(
     result = memory.search(QUESTION, user_id=user_id, top_k=3)
     assert "Beth lives in Lisbon." in _texts(result)
     hit = next(r for r in result["results"] if r["memory"] == "Beth lives in Lisbon.")
-    assert hit["scores"]["graph"] > 0 and set(hit["scores"]) == {"vector", "graph", "lexical"}
+    assert hit["scores"]["graph"] > 0
+    assert set(hit["scores"]) == {"vector", "graph", "lexical", "path"}
     assert "graph" in hit["provenance"]["found_by"]
     triples = {(r["source"], r["relation"], r["target"]) for r in result["relations"]}
     assert ("Beth", "LIVES_IN", "Lisbon") in triples
@@ -168,21 +169,22 @@ def test_search_rejects_bad_input(memory: Memory, user_id: str) -> None:
         memory.search("x", user_id=user_id, top_k=0)
 
 
-def test_graph_weight_is_raised_only_when_the_query_names_a_walked_relation() -> None:
+def test_the_blend_adds_the_path_score_only_in_blended_mode() -> None:
     from graphmem.recall import Candidate, Tuning
 
     tune = Tuning()
-    recaller = Recaller(None, None, 0.7, tune)  # type: ignore[arg-type]
-    cand = Candidate("f", vector=0.5, graph=1.0, lexical=1.0)
-    plain = tune.vector_weight * 0.5 + tune.graph_weight + tune.lexical_weight
-    assert recaller._blend(cand, "blended") == pytest.approx(plain)
-    asked = recaller._blend(cand, "blended", asked=True)
-    assert asked == pytest.approx(plain - tune.graph_weight + tune.asked_graph_weight)
-    assert recaller._blend(cand, "vector", asked=True) == 0.5
+    recaller = Recaller(None, None, 0.7, tune, matcher=object())  # type: ignore[arg-type]
+    cand = Candidate("f", vector=0.5, graph=1.0, lexical=1.0, path=0.5)
+    expected = (
+        tune.vector_weight * 0.5 + tune.graph_weight + tune.lexical_weight + tune.path_weight / 2
+    )
+    assert recaller._blend(cand, "blended") == pytest.approx(expected)
+    assert recaller._blend(cand, "vector") == 0.5
+    assert recaller._blend(cand, "lexical") == 1.0
 
 
 def test_name_keys_cover_possessives_punctuation_and_plurals() -> None:
-    from graphmem.recall import MAX_NAME_KEYS, name_keys
+    from graphmem.words import MAX_NAME_KEYS, name_keys
 
     keys = name_keys("Where does Alice's sister live? Ask Dr. Smith about New York.")
     for key in ("alice", "alice's sister", "dr. smith", "new york", "sister", "live"):
@@ -193,7 +195,7 @@ def test_name_keys_cover_possessives_punctuation_and_plurals() -> None:
 
 
 def test_named_seeds_come_from_the_scope_only(memory: Memory, user_id: str) -> None:
-    from graphmem.recall import name_keys
+    from graphmem.words import name_keys
 
     memory.add_facts(FAMILY, user_id=user_id)
     memory.add_facts([{"text": "Beth plays chess.", "entities": ["Beth"]}], user_id=user_id + "-x")

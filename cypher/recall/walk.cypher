@@ -1,6 +1,7 @@
 // The 1-2 hop neighbourhood of the seed entities over relations valid in the read's
-// window: at most $degree_cap neighbours per node, preferring relations whose type shares
-// a word with the query ($words, lower case), then the most mentioned neighbours.
+// window: at most $degree_cap neighbours per node, preferring relations whose type the
+// query asks for ($type_weights: type -> its match to the query's cue words, computed by
+// graphmem.recall), then the most mentioned neighbours.
 // $as_of / $valid_after bound the validity interval; $include_invalidated admits
 // relations a later fact superseded (history and as_of reads). reached_degree: how many
 // facts are about the reached entity (the caller bounds how many facts it enumerates).
@@ -17,8 +18,7 @@ CALL (a) {
     AND ($as_of IS NULL OR r.valid_from IS NULL OR datetime({datetime: r.valid_from}) <= $as_of)
     AND ($valid_after IS NULL OR r.valid_to IS NULL
          OR datetime({datetime: r.valid_to}) > $valid_after)
-  WITH r, b, coalesce(r.relation, type(r)) AS kind
-  WITH r, b, any(w IN split(toLower(kind), '_') WHERE w IN $words) AS asked
+  WITH r, b, coalesce($type_weights[coalesce(r.relation, type(r))], 0.0) AS asked
   ORDER BY asked DESC, b.mentions DESC
   LIMIT $degree_cap
   RETURN r, b, 1 AS hop
@@ -29,8 +29,7 @@ CALL (a) {
     AND ($as_of IS NULL OR r0.valid_from IS NULL OR datetime({datetime: r0.valid_from}) <= $as_of)
     AND ($valid_after IS NULL OR r0.valid_to IS NULL
          OR datetime({datetime: r0.valid_to}) > $valid_after)
-  WITH m, coalesce(r0.relation, type(r0)) AS kind
-  WITH m, any(w IN split(toLower(kind), '_') WHERE w IN $words) AS asked
+  WITH m, coalesce($type_weights[coalesce(r0.relation, type(r0))], 0.0) AS asked
   ORDER BY asked DESC, m.mentions DESC
   LIMIT $degree_cap
   CALL (m) {
@@ -40,8 +39,7 @@ CALL (a) {
       AND ($as_of IS NULL OR r.valid_from IS NULL OR datetime({datetime: r.valid_from}) <= $as_of)
       AND ($valid_after IS NULL OR r.valid_to IS NULL
            OR datetime({datetime: r.valid_to}) > $valid_after)
-    WITH r, b, coalesce(r.relation, type(r)) AS kind
-  WITH r, b, any(w IN split(toLower(kind), '_') WHERE w IN $words) AS asked
+    WITH r, b, coalesce($type_weights[coalesce(r.relation, type(r))], 0.0) AS asked
     ORDER BY asked DESC, b.mentions DESC
     LIMIT $degree_cap
     RETURN r, b

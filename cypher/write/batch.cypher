@@ -11,7 +11,8 @@
 //   facts:     [{id, props: {text, content_hash, scope_key, ..., `meta.<key>`}, embedding}],
 //   entities:  [{id, key, name, type, embedding, aliases}],
 //   about:     [{fact_id, key}],
-//   relations: [{source_key, type, target_key, fact_id, valid_from, valid_to, relation}]}]
+//   relations: [{source_key, type, target_key, fact_id, valid_from, valid_to, relation}],
+//   vocabulary: [{type, words}]}]
 //
 // Entity type labels and relation types are dynamic and pre-sanitised (identifiers.py):
 // ^[A-Z][A-Z0-9_]*$. A type label is set when the entity is created; a later mention with
@@ -89,6 +90,14 @@ CALL (b) {
   USING INDEX e:Entity(scope_key, key)
   MERGE (f)-[:ABOUT]->(e)
   RETURN count(*) AS about
+}
+// What the scope's facts call each relation type ("boss", "manager" for MANAGES): a window
+// of the last 400 word occurrences per (scope, type), for recall to match queries against.
+CALL (b) {
+  UNWIND b.vocabulary AS row
+  MERGE (v:RelationWords {scope_key: b.scope_key, type: row.type})
+  SET v.words = (coalesce(v.words, []) + row.words)[-400..]
+  RETURN count(v) AS vocabularies
 }
 RETURN sum(facts) AS facts, sum(entities) AS entities, sum(about) AS about,
        sum(relations) AS relations

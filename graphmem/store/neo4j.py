@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ T = TypeVar("T")
 # less than an index call plus its over-fetch; larger scopes use the vector index with an
 # over-fetch of OVERFETCH_FACTOR * k (at least MIN_FETCH_K, at most MAX_FETCH_K), and the
 # scan when the over-fetch comes back short. Shared by recall and resolution.
+# How long the database's relationship types and labels are reused (GraphStore.tokens).
+TOKENS_TTL_S = 30.0
 EXACT_SCAN_MAX_FACTS = 2000
 OVERFETCH_FACTOR = 20
 MIN_FETCH_K = 200
@@ -100,6 +103,17 @@ class WriteBatch:
     entities: list[EntityRow] = field(default_factory=list)
     about: list[tuple[str, str]] = field(default_factory=list)  # (fact_id, entity key)
     relations: list[RelationRow] = field(default_factory=list)
+    # Relation type -> the words its facts describe it with (one entry per occurrence):
+    # appended to the scope's RelationWords, which recall matches query words against.
+    vocabulary: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GraphTokens:
+    """Names the database knows: relationship types and node labels."""
+
+    relation_types: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
 
 
 class GraphStore:
@@ -109,6 +123,7 @@ class GraphStore:
         self._driver = driver
         self.database = database
         self._vector_search: VectorSearch | None = None
+        self._tokens: tuple[float, GraphTokens] | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> GraphStore:
@@ -144,6 +159,20 @@ class GraphStore:
         # 2025.06+ also lists the Cypher versions as a component; the kernel's is the server's.
         kernel = [r for r in records if r["name"] == "Neo4j Kernel"] or records
         return str(kernel[0]["version"]) if kernel else "unknown"
+
+    def tokens(self) -> GraphTokens:
+        """The relationship types and labels of the database, read again once the last
+        read is TOKENS_TTL_S old: they change only when a new type or label is first
+        written, and recall uses them only as names to match (a scope's own relation types
+        come fresh from its RelationWords), so a short delay costs nothing but saves a
+        token-store scan per search."""
+        now = time.monotonic()
+        cached = self._tokens
+        if cached is None or now - cached[0] > TOKENS_TTL_S:
+            record = self.read(query("admin/tokens"), {})[0]
+            tokens = GraphTokens(tuple(record["relation_types"]), tuple(record["labels"]))
+            cached = self._tokens = (now, tokens)
+        return cached[1]
 
     def vector_search(self) -> VectorSearch:
         """How nearest reads use the vector indexes; decided once (at bootstrap, else on
@@ -293,6 +322,7 @@ def batch_row(batch: WriteBatch) -> dict[str, Any]:
         "entities": [{**vars(e), "embedding": _vector(e.embedding)} for e in batch.entities],
         "about": [{"fact_id": f, "key": k} for f, k in batch.about],
         "relations": [vars(r) for r in batch.relations],
+        "vocabulary": [{"type": t, "words": w} for t, w in batch.vocabulary.items() if w],
     }
 
 

@@ -13,12 +13,13 @@ is asked through SEARCH with the scope as its filter (recall/fact_search, entity
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
 from graphmem.filters import NO_FILTER, Predicate
+from graphmem.identifiers import RESERVED_LABELS, RESERVED_RELATIONS
 from graphmem.models import Scope
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import (
@@ -29,6 +30,7 @@ from graphmem.store.neo4j import (
     GraphStore,
     Reader,
 )
+from graphmem.words import STOPWORDS
 
 T = TypeVar("T")
 # Module-level so tests can force the index path (see store/neo4j.py for the policy).
@@ -36,14 +38,6 @@ EXACT_SCAN_MAX = EXACT_SCAN_MAX_FACTS
 # Lucene's own syntax never reaches the index: queries are plain words, OR-ed.
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 32
-# Words too common to say anything about a match (the index keeps stop words).
-_STOPWORD_TEXT = (
-    "a an and are as at be been but by can could did do does for from had has have he her "
-    "hers him his how i if in into is it its me my of on or our she so than that the their "
-    "them then there these they this to was we were what when where which who whom why will "
-    "with would you your"
-)
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -86,6 +80,37 @@ class Edge:
     reached_degree: int = 0  # how many facts are about the reached entity
 
 
+@dataclass(frozen=True)
+class ScopeCounts:
+    facts: int
+    entities: int
+    version: tuple[str, ...]  # changes whenever anything is written to the scope
+
+
+@dataclass
+class Vocabulary:
+    """Relation types (-> the words the scope's facts use for each) and entity labels."""
+
+    relations: dict[str, list[str]] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A relation seen from a frontier entity of the walk, with the fact it rests on."""
+
+    from_id: str
+    from_name: str
+    outgoing: bool  # the frontier entity is the relation's start node
+    relation: str
+    to_id: str
+    to_name: str
+    to_type: str | None  # the far entity's type label (Person, Organization, ...)
+    fact_id: str
+    text: str
+    score: float  # the fact's raw cosine to the query
+
+
 def lucene_terms(text: str) -> str:
     """Plain words of `text` as an OR query, free of Lucene operators ('' if none)."""
     words = [w.lower().replace("_", " ").strip() for w in _WORD.findall(text)]
@@ -106,10 +131,12 @@ class RecallReads:
         GraphStore.read_snapshot); the whole of `work` is retried on transient errors."""
         return self.store.read_snapshot(lambda reader: work(RecallReads(self.store, reader)))
 
-    def scope_counts(self, scope: Scope, window: Window) -> tuple[int, int]:
+    def scope_counts(self, scope: Scope, window: Window) -> ScopeCounts:
+        """How many visible facts and entities the scope holds (each counted up to just past
+        EXACT_SCAN_MAX) and its version (its scope keys with their write counts)."""
         params = {**scope.params(), "statuses": list(window.statuses), "cap": EXACT_SCAN_MAX + 1}
         row = self._reader.read(query("recall/scope_counts"), params)[0]
-        return int(row["facts"]), int(row["entities"])
+        return ScopeCounts(int(row["facts"]), int(row["entities"]), tuple(sorted(row["versions"])))
 
     def nearest_facts(
         self,
@@ -125,7 +152,7 @@ class RecallReads:
         params = {**scope.params(), **window.params(), **where.params, "embedding": embedding}
         params["k"] = k
         if scope_facts is None:
-            scope_facts = self.scope_counts(scope, window)[0]
+            scope_facts = self.scope_counts(scope, window).facts
         scan = where.apply(query("recall/fact_scan"))
         if scope_facts <= EXACT_SCAN_MAX:
             return self._hits(scan, params)
@@ -185,7 +212,7 @@ class RecallReads:
         self,
         scope: Scope,
         seed_ids: Sequence[str],
-        words: Sequence[str],
+        type_weights: Mapping[str, float],
         *,
         degree_cap: int,
         window: Window = Window(),
@@ -196,10 +223,53 @@ class RecallReads:
             **scope.params(),
             **window.params(),
             "seed_ids": list(seed_ids),
-            "words": list(words),
+            "type_weights": dict(type_weights),
             "degree_cap": degree_cap,
         }
         return [Edge(**dict(r)) for r in self._reader.read(query("recall/walk"), params)]
+
+    def vocabulary(self, scope: Scope) -> Vocabulary:
+        """The relation types and entity labels of the database (graphmem's own aside),
+        with the words the scope's facts use for each of its relation types."""
+        tokens = self.store.tokens()
+        found = Vocabulary(
+            {t: [] for t in tokens.relation_types if t not in RESERVED_RELATIONS},
+            [label for label in tokens.labels if label not in RESERVED_LABELS],
+        )
+        for record in self._reader.read(query("recall/relation_words"), scope.params()):
+            found.relations.setdefault(record["type"], []).extend(record["words"])
+        return found
+
+    def hop(
+        self,
+        scope: Scope,
+        node_ids: Sequence[str],
+        type_weights: Mapping[str, float],
+        labels: Sequence[str],
+        embedding: list[float],
+        *,
+        per_node: int,
+        window: Window = Window(),
+        where: Predicate = NO_FILTER,
+    ) -> list[Link]:
+        """The relations of `node_ids` valid in the window whose facts are visible and
+        whose type has a weight (or whose far entity has one of `labels`), at most per_node
+        each: the best-matching types first, then the facts nearest the query."""
+        if not node_ids:
+            return []
+        params = {
+            **scope.params(),
+            **window.params(),
+            **where.params,
+            "node_ids": list(node_ids),
+            "type_weights": dict(type_weights),
+            "types": sorted(type_weights),
+            "labels": list(labels),
+            "embedding": embedding,
+            "per_node": per_node,
+        }
+        records = self._reader.read(where.apply(query("recall/hop")), params)
+        return [Link(**dict(r)) for r in records]
 
     def entity_facts(
         self,
