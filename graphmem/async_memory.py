@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from graphmem.config import Settings
@@ -67,6 +67,14 @@ class AsyncMemory:
     async def create(cls, settings: Settings | None = None, **kwargs: Any) -> AsyncMemory:
         """Build in a worker thread (connecting and schema bootstrap block)."""
         memory = await asyncio.to_thread(Memory, settings, **kwargs)
+        return cls(memory=memory)
+
+    @classmethod
+    async def from_config(cls, config_dict: Mapping[str, Any]) -> AsyncMemory:
+        """An AsyncMemory from mem0's configuration dict, as Memory.from_config; awaited,
+        as mem0's is (`memory = await AsyncMemory.from_config(config)`), and built in a
+        worker thread like create()."""
+        memory = await asyncio.to_thread(Memory.from_config, config_dict)
         return cls(memory=memory)
 
     async def close(self) -> None:

@@ -48,6 +48,7 @@ MAX_INSTRUCTIONS = 8_000
 # whole prompts; graphmem adds their text as instructions and keeps its own JSON contract.
 MEM0_NAMES = {
     "custom_fact_extraction_prompt": "extraction_instructions",
+    "custom_instructions": "extraction_instructions",  # mem0 2.x's name
     "custom_update_memory_prompt": "resolution_instructions",
 }
 NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
@@ -123,6 +124,17 @@ class Settings(BaseSettings):
     )
     embedder_base_url: str | None = None
     embedder_api_key: SecretStr | None = None
+
+    # An optional stage after recall that reorders its results (graphmem/rerank/): off by
+    # default. "llm": one call per search through the configured LLM provider; "cross_encoder":
+    # an ONNX cross-encoder run with onnxruntime from a local folder (reranker_path).
+    reranker_provider: Literal["llm", "cross_encoder"] | None = None
+    reranker_model: str | None = Field(
+        default=None, description="The LLM reranker's model (default: llm_model)."
+    )
+    reranker_path: Path | None = Field(
+        default=None, description="A cross-encoder folder holding model.onnx and tokenizer.json."
+    )
 
     similarity_threshold: float = Field(
         default=0.7, ge=0.0, le=1.0, description="Raw cosine similarity that proposes a duplicate."

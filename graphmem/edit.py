@@ -23,11 +23,13 @@ from typing import Any
 from neo4j import ManagedTransaction
 
 from graphmem import drafts, ingest
+from graphmem import metadata as metadata_props
 from graphmem.embed import Embedder
 from graphmem.errors import StoreError
 from graphmem.extract import SELF_NAME, extract
 from graphmem.llm.base import LLM
 from graphmem.models import SELF_ALIASES, SELF_KEY, Message, Scope
+from graphmem.shapes import mem0_triple
 from graphmem.shaping import Shaping
 from graphmem.store import changes
 from graphmem.store.neo4j import (
@@ -49,6 +51,7 @@ def update(
     fact: Mapping[str, Any],
     text: str,
     *,
+    metadata: Mapping[str, Any] | None = None,
     actor: str = "caller",
     shaping: Shaping | None = None,
 ) -> dict[str, Any]:
@@ -57,11 +60,15 @@ def update(
     The links are derived outside the scope's lock (the extraction call may be slow) and
     written under it; when a delete removed meanwhile an entity they rest on, they are
     derived again (the LLM is not asked twice), and when it removed the fact itself, the
-    update is a NotFoundError."""
+    update is a NotFoundError. `metadata` is merged into the fact's own (also when the text
+    is the same, event NONE)."""
     fact_id = fact["id"]
     digest = content_hash(text)
     stored = changes.fact_links(store, fact_id)
+    props = metadata_props.flatten(metadata or {})
     if digest == stored["content_hash"]:
+        if props:
+            changes.merge_metadata(store, fact_id, props)
         return {"id": fact_id, "memory": fact["text"], "event": "NONE"}
     scope = Scope(user_id=fact["user_id"], agent_id=fact["agent_id"], run_id=fact["run_id"])
     edit_id = str(uuid.uuid4())
@@ -87,7 +94,7 @@ def update(
             new_fact, rows = _by_names(text, stored), []
         new_fact.id, new_fact.text, new_fact.embedding = fact_id, text, vector
         try:
-            return _write(ctx, fact, new_fact, rows, stored, episode)
+            return _write(ctx, fact, new_fact, rows, stored, episode, props)
         except _Stale:
             stored = changes.fact_links(store, fact_id)  # NotFoundError once it is deleted
     raise StoreError(
@@ -103,6 +110,7 @@ def _write(
     rows: Sequence[NewEntity],
     stored: Mapping[str, Any],
     episode: dict[str, Any],
+    metadata: Mapping[str, Any],
 ) -> dict[str, Any]:
     """One transaction under the scope's lock: the text and its embedding, the links, the
     orphans left behind, the change-log entry. _Stale when a delete removed meanwhile the
@@ -132,7 +140,7 @@ def _write(
         if gone:
             raise _Stale
         write_episodes_in(tx, [episode])
-        changes.update_fact_in(tx, fact_id, text, content_hash(text), new_fact.embedding)
+        changes.update_fact_in(tx, fact_id, text, content_hash(text), new_fact.embedding, metadata)
         former = changes.unlink_fact_in(tx, fact_id)
         apply_batches(tx, [batch])
         changes.delete_orphans_in(tx, former)
@@ -145,8 +153,8 @@ def _write(
         "event": "UPDATE",
         "previous_memory": fact["text"],
         "relations": {
-            "added": [_shown(t) for t in sorted(after - before)],
-            "removed": [_shown(t) for t in sorted(before - after)],
+            "added": [mem0_triple(*t) for t in sorted(after - before)],
+            "removed": [mem0_triple(*t) for t in sorted(before - after)],
         },
     }
 

@@ -19,6 +19,11 @@ class FilterError(InputError):
     """A metadata filter could not be compiled."""
 
 
+class ImageError(InputError):
+    """An image in a message cannot be used: malformed, too large, of a kind the provider
+    cannot take, or sent to a model that cannot see images."""
+
+
 class LLMError(GraphMemError):
     """The LLM could not be reached or did not answer usefully.
 

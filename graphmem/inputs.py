@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from graphmem.errors import InputError
 from graphmem.models import MAX_MESSAGES, FactInput, Message, Scope, representable_time
 
+SCOPE_IDS = ("user_id", "agent_id", "run_id")
 MessagesLike = str | Mapping[str, Any] | Message | Sequence[Mapping[str, Any] | Message | str]
 
 
@@ -34,6 +35,95 @@ def scope(user_id: str | None, agent_id: str | None, run_id: str | None) -> Scop
         return Scope(user_id=user_id, agent_id=agent_id, run_id=run_id)
     except ValidationError as exc:
         raise InputError(f"invalid scope: {_first_error(exc)}") from None
+
+
+def scope_with_filters(
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    filters: Mapping[str, Any] | None,
+) -> Scope:
+    """The scope of a read, as mem0 1.x (ids as arguments) or 2.x (ids inside `filters`)
+    callers give it (scope_ids). The filters still apply as written (within the scope)."""
+    found = scope_ids(user_id, agent_id, run_id, filters)
+    if all(v is None for v in found.values()):
+        raise InputError(
+            "invalid scope: a scope needs at least one of user_id, agent_id, run_id (as "
+            'arguments, or inside filters as mem0 2.x writes it: filters={"user_id": "..."})'
+        )
+    return scope(found["user_id"], found["agent_id"], found["run_id"])
+
+
+def scope_ids(
+    user_id: str | None,
+    agent_id: str | None,
+    run_id: str | None,
+    filters: Mapping[str, Any] | None,
+) -> dict[str, str | None]:
+    """The scope ids given as arguments, and for an id not given so, the one an equality in
+    the filters names: {"user_id": "alice"}, {"user_id": {"eq": "alice"}}, or one of those
+    inside a top-level AND."""
+    found = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
+    if isinstance(filters, Mapping):
+        for name, value in _scope_equalities(filters):
+            if found[name] is None:
+                found[name] = value
+    return found
+
+
+def _scope_equalities(filters: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    items = [filters, *(c for c in _listed(filters.get("AND")) if isinstance(c, Mapping))]
+    pairs = []
+    for item in items:
+        for name in SCOPE_IDS:
+            value = item.get(name)
+            if isinstance(value, Mapping) and set(value) == {"eq"}:
+                value = value["eq"]
+            if isinstance(value, str) and value != "*":
+                pairs.append((name, value))
+    return pairs
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def count(
+    value: int | None, alias: int | None, names: tuple[str, str], default: int, high: int
+) -> int:
+    """A result count given under either of its two names (graphmem's `top_k`, mem0 1.x's
+    `limit`): one of them, the same value twice, or neither (the default)."""
+    if value is not None and alias is not None and value != alias:
+        raise InputError(f"{names[0]} and {names[1]} name the same count; give one of them")
+    if value is None and alias is not None:
+        return number(alias, names[1], 1, high)
+    return number(default if value is None else value, names[0], 1, high)
+
+
+# mem0 arguments graphmem has no counterpart for, with what to do instead.
+UNSUPPORTED = {
+    "memory_type": "graphmem has no procedural memories: store the procedure as facts, or as "
+    "metadata on them",
+    "prompt": "a per-call prompt is not taken: set extraction_instructions (mem0's "
+    "custom_fact_extraction_prompt) for every add",
+}
+
+
+def unsupported(**given: Any) -> None:
+    """An InputError for a mem0 argument that was given a value graphmem cannot honour."""
+    for name, value in given.items():
+        if value is not None:
+            raise InputError(f"{name}: {UNSUPPORTED[name]}")
+
+
+def new_text(value: Any, data: Any) -> str:
+    """A memory's new text, as graphmem (`text`) or mem0 (`data`) names it."""
+    if value is not None and data is not None and value != data:
+        raise InputError("text and data name the same new text (data is mem0's name); give one")
+    chosen = value if value is not None else data
+    if chosen is None:
+        raise InputError("the new text is missing: update(memory_id, text) or data=...")
+    return text(chosen, "text")
 
 
 def moment(value: Any, name: str) -> datetime | None:

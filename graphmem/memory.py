@@ -8,16 +8,18 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timezone
 from typing import Any
 
-from graphmem import backup, drafts, edit, ingest, inputs, lookup, recall
+from graphmem import backup, drafts, edit, images, ingest, inputs, lookup, mem0_config, recall
 from graphmem.config import Settings, load_settings
 from graphmem.domain import DomainSchema
 from graphmem.embed import Embedder, get_embedder
 from graphmem.errors import InputError, NotFoundError
-from graphmem.llm import LLM, get_llm
+from graphmem.llm import LLM, Completion, get_llm
 from graphmem.metadata import flatten as flatten_metadata
 from graphmem.models import FactInput, Message, Scope
 from graphmem.relations import CueMatcher
-from graphmem.shapes import iso, native
+from graphmem.rerank import CANDIDATES_PER_RESULT, get_reranker
+from graphmem.rerank import rerank as rerank_results
+from graphmem.shapes import attachments_in_provenance, history_entry, native
 from graphmem.shaping import Shaping
 from graphmem.store import changes, erasure
 from graphmem.store.graph_reads import GraphReads
@@ -51,16 +53,28 @@ class Memory:
         *,
         store: GraphStore | None = None,
         embedder: Embedder | None = None,
+        llm: LLM | None = None,
         domain: DomainSchema | None = None,
         **overrides: Any,
     ) -> None:
+        mem0_config.refuse_config_object(settings, overrides)  # mem0's Memory(config=...)
         self.settings = settings or load_settings(**overrides)
         self.shaping = Shaping.from_settings(self.settings, domain)
         self.embedder = embedder or get_embedder(self.settings)
         self.store = store or GraphStore.connect(self.settings)
         self.store.bootstrap(self.embedder.dimension)
+        self._llm = llm
+        self.reranker = get_reranker(self.settings, self._extraction_llm)
         # Word vectors for matching queries to relations, cached across this Memory's searches.
         self._matcher = CueMatcher(self.embedder)
+
+    @classmethod
+    def from_config(cls, config_dict: Mapping[str, Any]) -> Memory:
+        """A Memory from mem0's configuration dict (graph_store, llm, embedder, reranker,
+        version, custom prompts): every key that maps becomes a graphmem setting; one that
+        does not is a ConfigError naming it and graphmem's equivalent (graphmem/mem0_config.py).
+        What the dict leaves out comes from graphmem's settings (GRAPHMEM_*, config file)."""
+        return mem0_config.build(cls, config_dict)
 
     @property
     def domain(self) -> DomainSchema:
@@ -68,6 +82,8 @@ class Memory:
         return self.shaping.domain
 
     def close(self) -> None:
+        if self.reranker is not None:
+            self.reranker.close()
         self.embedder.close()
         self.store.close()
 
@@ -89,6 +105,8 @@ class Memory:
         metadata: Mapping[str, Any] | None = None,
         infer: bool = True,
         timestamp: datetime | str | float | None = None,
+        memory_type: str | None = None,
+        prompt: str | None = None,
     ) -> dict[str, Any]:
         """Remember a conversation turn (or several).
 
@@ -103,13 +121,31 @@ class Memory:
         mem0's shape:
         {"results": [{id, memory, event}], "relations": {...}, "usage": {...}}.
         Raises ExtractionError (with .episode_id; see reextract) when the LLM's answer is
-        unusable even after one repair.
+        unusable even after one repair. Messages may hold OpenAI-style image parts: each
+        image is described by the configured (vision-capable) model, one call per image, and
+        remembered as text (graphmem/images.py); ImageError when it cannot be.
         """
+        inputs.unsupported(memory_type=memory_type, prompt=prompt)  # mem0's, not graphmem's
         scope = inputs.scope(user_id, agent_id, run_id)
-        turns = inputs.messages(messages)
         metadata = inputs.metadata(metadata)
         when = inputs.moment(timestamp, "timestamp")
         flatten_metadata(metadata)  # refuse bad metadata before anything is written
+        described: list[Completion] = []
+        if images.present(messages):
+            messages, described = images.describe(messages, self._extraction_llm)
+        turns = inputs.messages(messages)
+        return images.with_usage(self._add(scope, turns, metadata, when, infer), described)
+
+    def _add(
+        self,
+        scope: Scope,
+        turns: Sequence[Message],
+        metadata: Mapping[str, Any] | None,
+        when: datetime | None,
+        infer: bool,
+    ) -> dict[str, Any]:
+        """The write path for validated turns: one extraction call (infer), or the turns
+        stored as facts as they are."""
         if infer:
             return ingest.add_inferred(
                 self.store,
@@ -148,12 +184,13 @@ class Memory:
             episode=episode_row(episode_id, scope, turns, infer=False),
             shaping=self.shaping,
             speaker=drafts.speaker_name(turns),
+            attachments=ingest.attachment_refs(turns),
         )
         return ingest.add_drafts(ctx, facts, llm=None)
 
     def _extraction_llm(self) -> LLM:
         """The configured LLM, built on first use (an infer=False user never needs one)."""
-        if self.__dict__.get("_llm") is None:
+        if self._llm is None:
             self._llm = get_llm(self.settings)
         return self._llm
 
@@ -194,7 +231,7 @@ class Memory:
         scope = _optional_scope(user_id, agent_id, run_id)
         fact = changes.fact_in_scope(self.store, inputs.text(memory_id, "memory_id"), scope)
         changes.delete_facts(self.store, [fact], actor="caller", reason="delete")
-        return {"message": "Memory deleted", "id": memory_id}
+        return {"message": "Memory deleted successfully!", "id": memory_id}
 
     def delete_all(
         self,
@@ -208,13 +245,15 @@ class Memory:
         scope = inputs.scope(user_id, agent_id, run_id)
         facts = changes.facts_of_scope(self.store, scope)
         deleted = changes.delete_facts(self.store, facts, actor="caller", reason="delete_all")
-        return {"message": "Memories deleted", "deleted": deleted}
+        return {"message": "Memories deleted successfully!", "deleted": deleted}
 
     def update(
         self,
         memory_id: str,
-        text: str,
+        text: str | None = None,
         *,
+        data: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
@@ -226,14 +265,21 @@ class Memory:
         the old relations stay only while the new text names both of their ends. Identical
         text is event NONE (nothing changes). The change log records the old and new text
         and which relations went and came. Returns {id, memory, event, previous_memory,
-        relations: {added, removed}} (graphmem/edit.py).
+        relations: {added, removed}} (relation dicts as search shows them; graphmem/edit.py),
+        with mem0's `message`. `data` is mem0's name for `text`; `metadata` is merged into
+        the memory's (keys not given stay).
         """
-        text = inputs.text(text, "text")
+        text = inputs.new_text(text, data)
         text = inputs.messages(text)[0].content  # the same checks as a message's content
+        metadata = inputs.metadata(metadata)
+        flatten_metadata(metadata)  # refuse bad metadata before anything is written
         scope = _optional_scope(user_id, agent_id, run_id)
         fact = changes.fact_in_scope(self.store, inputs.text(memory_id, "memory_id"), scope)
         llm = self._extraction_llm() if infer else None
-        return edit.update(self.store, self.embedder, llm, fact, text, shaping=self.shaping)
+        edited = edit.update(
+            self.store, self.embedder, llm, fact, text, metadata=metadata, shaping=self.shaping
+        )
+        return {"message": "Memory updated successfully!", **edited}
 
     def history(
         self,
@@ -248,7 +294,7 @@ class Memory:
         reason}]."""
         scope = _optional_scope(user_id, agent_id, run_id)
         memory_id = inputs.text(memory_id, "memory_id")
-        return [_history_entry(c) for c in changes.history(self.store, memory_id, scope)]
+        return [history_entry(c) for c in changes.history(self.store, memory_id, scope)]
 
     def add_facts(
         self,
@@ -282,10 +328,25 @@ class Memory:
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        all_scopes: bool = False,
     ) -> int:
         """Delete everything stored for the scope (and only that scope): forget() without
-        an erasure record. Returns how many nodes were removed."""
-        removed = erasure.erase(self.store, inputs.scope(user_id, agent_id, run_id))
+        an erasure record. Returns how many nodes were removed.
+
+        mem0's reset() took no scope and wiped the whole store; here that needs
+        `all_scopes=True` (every scope's memories, entities, episodes and change log; the
+        erasure records and the schema stay). Without scope ids or the flag it is an
+        InputError, so a mem0 habit cannot erase every user by accident."""
+        given = user_id is not None or agent_id is not None or run_id is not None
+        if all_scopes and given:
+            raise InputError("reset: give scope ids or all_scopes=True, not both")
+        if not all_scopes and not given:
+            raise InputError(
+                "reset() without user_id, agent_id or run_id would erase every scope (mem0's "
+                "reset() wiped the whole store): pass the scope to reset, or all_scopes=True"
+            )
+        scope = None if all_scopes else inputs.scope(user_id, agent_id, run_id)
+        removed = erasure.erase(self.store, scope)
         return sum(n for kind, n in removed.items() if kind not in NOT_NODES)
 
     def forget(
@@ -333,36 +394,46 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
         filters: Mapping[str, Any] | None = None,
-        top_k: int = DEFAULT_TOP_K,
+        top_k: int | None = None,
+        limit: int | None = None,
+        threshold: float | None = None,
+        rerank: bool = True,
         as_of: datetime | date | str | None = None,
         include_superseded: bool = False,
         context_tokens: int = DEFAULT_CONTEXT_TOKENS,
-        threshold: float | None = None,
     ) -> dict[str, Any]:
-        """The scope's facts most relevant to the query, best first. No LLM call.
+        """The scope's facts most relevant to the query, best first. No LLM call (unless an
+        LLM reranker is configured: then one).
 
         Returns {"results": [...], "relations": [...], "context": "..."}: facts with their
         score parts (vector, graph, lexical), the relations they rest on, and a context
-        block of at most `context_tokens` (estimated) tokens. `filters` is mem0's filter
-        language; `as_of` (a datetime, a date or ISO 8601 text) answers from what was valid
-        then (valid time); `include_superseded` adds history; `threshold` (0..1) drops
-        results scoring below it. See graphmem/recall.py for the pipeline.
+        block of at most `context_tokens` (estimated) tokens. The scope ids may be given as
+        arguments or, as mem0 2.x writes them, inside `filters` ({"user_id": "alice"});
+        `filters` is mem0's filter language. `top_k` (default 10; mem0 1.x's `limit`)
+        results; `threshold` (0..1) drops results scoring below it; `rerank` lets the
+        configured reranker (settings `reranker_provider`, off by default) reorder them;
+        `as_of` (a datetime, a date or ISO 8601 text) answers from what was valid then
+        (valid time); `include_superseded` adds history. See graphmem/recall.py.
         """
-        scope = inputs.scope(user_id, agent_id, run_id)
+        scope = inputs.scope_with_filters(user_id, agent_id, run_id, filters)
         query = inputs.text(query, "query")
-        top_k = inputs.number(top_k, "top_k", 1, MAX_TOP_K)
+        top_k = inputs.count(top_k, limit, ("top_k", "limit"), DEFAULT_TOP_K, MAX_TOP_K)
         context_tokens = inputs.number(context_tokens, "context_tokens", 0, MAX_CONTEXT_TOKENS)
+        reranker = self.reranker if rerank else None
         request = recall.Request(
             query=query,
             scope=scope,
             filters=filters,
-            top_k=top_k,
+            top_k=top_k * CANDIDATES_PER_RESULT if reranker else top_k,
             as_of=inputs.moment(as_of, "as_of"),
             include_superseded=include_superseded,
             context_tokens=context_tokens,
             threshold=inputs.fraction(threshold, "threshold"),
         )
-        return self._recaller().search(request)
+        found = self._recaller().search(request)
+        if reranker is not None:
+            found = rerank_results(reranker, query, found, top_k, context_tokens)
+        return attachments_in_provenance(found)
 
     def get(
         self,
@@ -383,14 +454,19 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
         filters: Mapping[str, Any] | None = None,
-        limit: int = 100,
+        limit: int | None = None,
+        top_k: int | None = None,
         offset: int = 0,
         include_superseded: bool = False,
     ) -> dict[str, Any]:
-        """The scope's memories, newest first, under mem0-style filters, paged."""
-        scope = inputs.scope(user_id, agent_id, run_id)
+        """The scope's memories, newest first, under mem0-style filters, paged (`limit`, or
+        mem0 2.x's `top_k`: default 100), as {"results": [...], "relations": [...]}: the
+        relations are the scope's current ones (as mem0's graph memory listed them), up
+        to the same count. Scope ids as arguments or inside `filters`, as for search."""
+        scope = inputs.scope_with_filters(user_id, agent_id, run_id, filters)
+        limit = inputs.count(limit, top_k, ("limit", "top_k"), 100, MAX_LIST_LIMIT)
         _check_page(limit, offset)
-        return lookup.get_all(
+        found = lookup.get_all(
             RecallReads(self.store),
             scope,
             filters=filters,
@@ -398,6 +474,7 @@ class Memory:
             offset=offset,
             include_superseded=include_superseded,
         )
+        return {**found, "relations": self.relations(**scope.params(), limit=limit)["results"]}
 
     def entity_history(
         self,
@@ -513,19 +590,6 @@ def _optional_scope(user_id: str | None, agent_id: str | None, run_id: str | Non
     if user_id is None and agent_id is None and run_id is None:
         return None
     return inputs.scope(user_id, agent_id, run_id)
-
-
-def _history_entry(change: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": change["id"],
-        "memory_id": change["target_id"],
-        "event": change["op"],
-        "old_memory": change.get("old"),
-        "new_memory": change.get("new"),
-        "created_at": iso(change.get("at")),
-        "actor": change.get("actor"),
-        "reason": change.get("reason"),
-    }
 
 
 def _check_page(limit: int, offset: int) -> None:

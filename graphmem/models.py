@@ -64,6 +64,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Attachment(Strict):
+    """What a message keeps of an image it carried (graphmem/images.py): a reference (the
+    URL, or "sha256:<digest>" of a data URI's bytes) and the description remembered."""
+
+    type: Literal["image"] = "image"
+    ref: Text = Field(min_length=1, max_length=4096)
+    description: Text = Field(default="", max_length=4000)
+
+
 class Message(Strict):
     """One turn of a conversation."""
 
@@ -73,6 +82,7 @@ class Message(Strict):
     # When the message was written: relative dates in it resolve against this, and facts
     # from it are valid from then unless they say otherwise.
     timestamp: When | None = None
+    attachments: list[Attachment] = Field(default_factory=list, max_length=8)
 
     @field_validator("content")
     @classmethod
@@ -183,6 +193,7 @@ class MemoryItem(BaseModel):
 
     id: str
     memory: str
+    hash: str | None = None  # the content hash (SHA-256 of the normalised text; mem0's: MD5)
     score: float | None = None
     scores: dict[str, float] = Field(default_factory=dict)
     status: FactStatus = "active"
@@ -195,6 +206,8 @@ class MemoryItem(BaseModel):
     valid_to: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # References of the images the fact was extracted with (graphmem/images.py).
+    attachments: list[str] = Field(default_factory=list)
 
 
 class AddEvent(BaseModel):

@@ -30,25 +30,69 @@ def memory_item(row: Mapping[str, Any], **extra: Any) -> MemoryItem:
         user_id=row.get("user_id"),
         agent_id=row.get("agent_id"),
         run_id=row.get("run_id"),
+        hash=row.get("content_hash"),
         metadata=unflatten(row),
         entities=entities,
         valid_from=utc(row.get("valid_from")),
         valid_to=utc(row.get("valid_to")),
         created_at=utc(row.get("created_at")),
         updated_at=utc(row.get("updated_at")),
+        attachments=list(row.get("attachments") or []),
         **extra,
     )
 
 
 def relation(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A relation as search, history and listings show it: mem0's {source, relationship,
+    destination}, and graphmem's own names (relation, target) and the fact it rests on."""
     return {
-        "source": row["source"],
-        "relation": row["relation"],
-        "target": row["target"],
+        **mem0_triple(row["source"], row["relation"], row["target"]),
         "fact_id": row["fact_id"],
         "valid_from": iso(row.get("valid_from")),
         "valid_to": iso(row.get("valid_to")),
     }
+
+
+def mem0_triple(source: str, kind: str, target: str) -> dict[str, str]:
+    """A relation's ends and type under mem0's names (search: destination; add and get_all:
+    target) and graphmem's (relation, target), side by side."""
+    return {
+        "source": source,
+        "relationship": kind,
+        "destination": target,
+        "relation": kind,
+        "target": target,
+    }
+
+
+def history_entry(change: Mapping[str, Any]) -> dict[str, Any]:
+    """One change as mem0's history lists it (id, memory_id, old_memory, new_memory, event,
+    created_at, updated_at, is_deleted, actor_id, role), with graphmem's actor and reason."""
+    at = iso(change.get("at"))
+    return {
+        "id": change["id"],
+        "memory_id": change["target_id"],
+        "event": change["op"],
+        "old_memory": change.get("old"),
+        "new_memory": change.get("new"),
+        "created_at": at,
+        "updated_at": at,
+        "is_deleted": change["op"] == "DELETE",
+        "actor_id": None,
+        "role": None,
+        "actor": change.get("actor"),
+        "reason": change.get("reason"),
+    }
+
+
+def attachments_in_provenance(found: dict[str, Any]) -> dict[str, Any]:
+    """A search answer whose results name, in their provenance, the images they were
+    extracted with (graphmem/images.py)."""
+    for item in found["results"]:
+        provenance = item.get("provenance")
+        if item.get("attachments") and isinstance(provenance, dict):
+            provenance["attachments"] = item["attachments"]
+    return found
 
 
 def entity(row: Mapping[str, Any]) -> dict[str, Any]:

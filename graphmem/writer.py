@@ -63,6 +63,7 @@ class NewFact:
     prompt_version: str | None = None
     model: str | None = None
     observed_at: datetime | None = None  # when the message stating it was written
+    attachments: list[str] = field(default_factory=list)  # references of images it came with
     id: str | None = None  # a stored fact's own id (an edit); new facts derive theirs
 
 
@@ -126,5 +127,6 @@ def _fact_props(scope_props: dict[str, Any], fact: NewFact, digest: str) -> dict
         "observed_at": fact.observed_at,
         "prompt_version": fact.prompt_version,
         "model": fact.model,
+        **({"attachments": list(fact.attachments)} if fact.attachments else {}),
         **metadata_props.flatten(fact.metadata),
     }

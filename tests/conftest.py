@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,6 +14,9 @@ from graphmem.config import Settings
 from graphmem.embed.local import LocalEmbedder
 from graphmem.memory import Memory
 from tests.cli_runner import cli_env
+
+if TYPE_CHECKING:
+    from tests.scripted_llm import ScriptedLLMServer
 
 pytest_plugins = ["tests.neo4j_session", "tests.scripted_llm"]
 
@@ -65,3 +69,13 @@ def user_id(memory: Memory) -> Iterator[str]:
     uid = f"test-{uuid.uuid4().hex[:12]}"
     yield uid
     memory.reset(user_id=uid)
+
+
+@pytest.fixture(scope="module")
+def rest_memory(
+    settings: Settings, embedder: LocalEmbedder, scripted_llm_server: ScriptedLLMServer
+) -> Iterator[Memory]:
+    """A Memory whose LLM is the scripted server, for a module's REST app."""
+    llm_settings = settings.model_copy(update={"llm_base_url": scripted_llm_server.url})
+    with Memory(llm_settings, embedder=embedder) as memory:
+        yield memory

@@ -191,6 +191,7 @@ class ScriptedLLMServer:
         self.requests: list[RecordedRequest] = []
         self.responder: Responder | None = None
         self.available_models: set[str] | None = None  # None: every model exists
+        self.vision_models: set[str] = set()  # Ollama lists "vision" among their capabilities
         self.embedding_scale = 1.0  # != 1 mimics servers that do not normalise
         self._answers: deque[Answer] = deque()
         self._embed_failures: deque[Answer] = deque()
@@ -224,6 +225,7 @@ class ScriptedLLMServer:
             self.requests.clear()
         self.responder = None
         self.available_models = None
+        self.vision_models = set()
         self.embedding_scale = 1.0
 
     @property
@@ -465,7 +467,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "template": "{{ .Prompt }}",
                 "details": _ollama_model(request.model or "")["details"],
                 "model_info": {"general.architecture": "scripted"},
-                "capabilities": ["completion", "embedding"],
+                "capabilities": ["completion", "embedding"]
+                + (["vision"] if request.model in self.llm.vision_models else []),
                 "modified_at": _now(),
             },
         )

@@ -110,6 +110,10 @@ def test_graph_document_facts() -> None:
 def test_graph_documents_go_through_add_facts(memory: Memory, user_id: str) -> None:
     added = add_graph_documents(memory, [graph_document()], user_id=user_id)
     assert len(added["results"]) == 3
+    assert {
+        (r["source"], r["relationship"], r["destination"])
+        for r in added["relations"]["added_entities"]
+    } == {("Dana", "LIVES_IN", "Ghent"), ("Dana", "HAS_HOBBY", "Beekeeping")}
     relations = memory.relations(user_id=user_id)["results"]
     assert {(r["source"], r["relation"], r["target"]) for r in relations} == {
         ("Dana", "LIVES_IN", "Ghent"),

@@ -113,10 +113,18 @@ def test_tools_connect(
     assert [r["memory"] for r in out["add"].structured_content["results"]] == [
         "Alice adopted a cat named Miso"
     ]
+    # Relations leave every tool in mem0's shape, graphmem's names beside.
     relations = out["history"].structured_content["relations"]
+    added = out["add"].structured_content["relations"]["added_entities"]
+    for listed in (relations, added):
+        assert ("Alice", "OWNS", "Miso") in {
+            (r["source"], r["relationship"], r["destination"]) for r in listed
+        }
     assert ("Alice", "OWNS", "Miso") in {
         (r["source"], r["relation"], r["target"]) for r in relations
     }
+    found = out["search"].structured_content["relations"]
+    assert found and all({"source", "relationship", "destination"} <= set(r) for r in found)
     names = {e["name"] for e in out["entities"].structured_content["results"]}
     assert {"Alice", "Carol", "Miso"} <= names
     assert not out["delete"].is_error

@@ -39,15 +39,6 @@ CELLO_EXTRACTION = {
 }
 
 
-@pytest.fixture(scope="module")
-def rest_memory(
-    settings: Settings, embedder: LocalEmbedder, scripted_llm_server: ScriptedLLMServer
-) -> Iterator[Memory]:
-    llm_settings = settings.model_copy(update={"llm_base_url": scripted_llm_server.url})
-    with Memory(llm_settings, embedder=embedder) as memory:
-        yield memory
-
-
 @pytest.fixture
 def bob_id(user_id: str, memory: Memory) -> Iterator[str]:
     bob = f"{user_id}-bob"

@@ -223,12 +223,32 @@ def test_add_works_end_to_end_through_both_providers(
     assert first["results"][0]["event"] == "ADD"
     assert first["usage"]["llm_calls"] == 1 and first["usage"]["embeddings"] == 3
     assert first["relations"]["added_entities"] == [
-        {"source": user_id, "relationship": "LIVES_IN", "target": "Berlin"}
+        {
+            "source": user_id,
+            "relationship": "LIVES_IN",
+            "destination": "Berlin",
+            "relation": "LIVES_IN",
+            "target": "Berlin",
+        }
     ]
     assert second["usage"]["llm_calls"] == 2
-    assert second["results"][0]["event"] == "UPDATE"
-    assert second["results"][0]["previous_memory"] == "User lives in Berlin"
-    assert second["relations"]["superseded"] == [first["results"][0]["id"]]
+    # As a mem0 client reads it: the new fact is ADD, the replaced one DELETE on its own id
+    # (kept as history); graphmem's supersession rides along.
+    berlin_id = first["results"][0]["id"]
+    added, deleted = second["results"]
+    assert added["event"] == "ADD" and added["supersedes"] == [berlin_id]
+    assert added["previous_memory"] == "User lives in Berlin"
+    assert deleted == {
+        "id": berlin_id,
+        "memory": "User lives in Berlin",
+        "event": "DELETE",
+        "superseded_by": added["id"],
+    }
+    assert second["relations"]["superseded"] == [berlin_id]
+    assert [
+        (r["source"], r["relationship"], r["destination"])
+        for r in second["relations"]["deleted_entities"]
+    ] == [(user_id, "LIVES_IN", "Berlin")]
     lives = {r["target"]: r for r in relations_of(mem, user_id)}
     # The move (2026-03-01) is older than the statement about Berlin (now): Berlin ends,
     # but never before it began (graphmem/validity.py).
@@ -458,7 +478,8 @@ def test_a_new_target_for_the_same_relation_is_asked_about_even_when_texts_diffe
     offered = asked["new_facts"][0]["existing_facts"]
     assert [(c["id"], c["text"]) for c in offered] == [(2, "User lives in Berlin")]
     assert offered[0]["valid_from"] and offered[0]["stated_on"]  # the dates decide, not order
-    assert second["usage"]["llm_calls"] == 2 and second["results"][0]["event"] == "UPDATE"
+    assert second["usage"]["llm_calls"] == 2
+    assert [r["event"] for r in second["results"]] == ["ADD", "DELETE"]
     lives = {r["target"]: r for r in relations_of(memory, user_id)}
     assert lives["Berlin"]["invalidated_at"] is not None
     assert lives["Amsterdam"]["invalidated_at"] is None

@@ -7,7 +7,7 @@
 // result nodes" cannot draw it as a current LIVES_IN (graphmem.grass styles WAS apart).
 // "new" is not always the fact just added: a fact dated before a stored one it
 // contradicts is itself replaced by that stored fact (graphmem/validity.py).
-// $scope_key, $rows: [{new_id, old_id, event, close, at}]
+// $scope_key, $rows: [{new_id, old_id, event, close, at}]; returns the relations retired
 UNWIND $rows AS row
 MATCH (new:Fact {id: row.new_id, scope_key: $scope_key})
 MATCH (old:Fact {id: row.old_id, scope_key: $scope_key})
@@ -27,7 +27,9 @@ CALL (old, row) {
   WITH r, startNode(r) AS a, endNode(r) AS b WHERE type(r) <> 'WAS'
   CREATE (a)-[was:WAS]->(b)
   SET was = properties(r), was.relation = type(r)
+  WITH r, {source: a.name, relationship: type(r), target: b.name} AS retired
   DELETE r
-  RETURN count(was) AS closed
+  RETURN collect(retired) AS retired
 }
-RETURN old.id AS id, closed
+// What the add reports as mem0's deleted_entities.
+RETURN old.id AS id, retired

@@ -139,7 +139,7 @@ def update(
     status(f"was: {result.get('previous_memory')}")
     for change, sign in (("removed", "-"), ("added", "+")):
         for relation in result["relations"][change]:
-            status(f"  {sign} {relation}")
+            status(f"  {sign} {relation['source']} {relation['relationship']} {relation['target']}")
 
 
 LOG_COLUMNS = (

@@ -8,7 +8,6 @@ the last hidden state, L2-normalised: the same as sentence-transformers.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ import numpy as np
 
 from graphmem.embed.base import Embedder, register_embedder
 from graphmem.errors import EmbedderError
+from graphmem.onnx_folder import OnnxFolder
 
 if TYPE_CHECKING:
     from graphmem.config import Settings
@@ -32,29 +32,15 @@ class LocalEmbedder(Embedder):
     name = "local"
 
     def __init__(self, path: Path, *, model_name: str | None = None, threads: int = 0) -> None:
-        import onnxruntime
-        from tokenizers import Tokenizer
-
-        onnx_file = _find_onnx(path)
-        tokenizer_file = path / "tokenizer.json"
-        if not tokenizer_file.is_file():
-            raise EmbedderError(f"no tokenizer.json in {path}")
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self._tokenizer.enable_padding()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        try:
-            self._session = onnxruntime.InferenceSession(
-                str(onnx_file), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise EmbedderError(f"cannot load {onnx_file}: {exc}") from exc
-        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._onnx = OnnxFolder(
+            path,
+            max_tokens=MAX_TOKENS,
+            error=EmbedderError,
+            hint="GRAPHMEM_EMBEDDER_PATH",
+            threads=threads,
+        )
         self._model = model_name or path.name
-        self._dimension = int(self._session.get_outputs()[0].shape[-1])
-        # onnxruntime sessions are thread-safe, the tokenizer's padding state is not.
-        self._lock = threading.Lock()
+        self._dimension = int(self._onnx.session.get_outputs()[0].shape[-1])
 
     @property
     def dimension(self) -> int:
@@ -71,28 +57,11 @@ class LocalEmbedder(Embedder):
         return vectors
 
     def _embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
-        with self._lock:
-            encodings = self._tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        hidden, mask = self._onnx.run(texts)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).tolist()
-
-
-def _find_onnx(path: Path) -> Path:
-    for candidate in (path / "model.onnx", path / "onnx" / "model.onnx"):
-        if candidate.is_file():
-            return candidate
-    raise EmbedderError(
-        f"no model.onnx in {path}: point GRAPHMEM_EMBEDDER_PATH at a folder holding "
-        "model.onnx and tokenizer.json"
-    )
 
 
 def _download(model: str, cache_dir: Path) -> Path:

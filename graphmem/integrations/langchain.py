@@ -128,7 +128,10 @@ def add_graph_documents(
     for doc in documents:
         facts += graph_document_facts(doc)
     if not facts:
-        return {"results": [], "relations": {"added_entities": [], "superseded": []}}
+        return {
+            "results": [],
+            "relations": {"added_entities": [], "deleted_entities": [], "superseded": []},
+        }
     return memory.add_facts(
         facts, user_id=user_id, agent_id=agent_id, run_id=run_id, metadata=metadata
     )

@@ -16,6 +16,7 @@ import httpx
 
 from graphmem.errors import ConfigError
 from graphmem.llm.base import LLM, ChatMessage, Completion, register_llm
+from graphmem.llm.openai import openai_message
 from graphmem.llm.retry import Failure, RetryPolicy, call_with_retries, is_retryable_status
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def to_langchain_messages(
 
     kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
     converted: list[BaseMessage] = [
-        kinds.get(m["role"], HumanMessage)(content=m["content"]) for m in messages
+        kinds.get(m["role"], HumanMessage)(content=openai_message(m)["content"]) for m in messages
     ]
     if json_schema is None:
         return converted

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import ollama
 
+from graphmem.errors import ImageError
 from graphmem.llm.base import LLM, ChatMessage, Completion, register_llm
 from graphmem.llm.retry import Failure, RetryPolicy, call_with_retries, is_retryable_status
 
@@ -103,6 +104,7 @@ class OllamaLLM(LLM):
         self._options = {**DEFAULT_OPTIONS, **(options or {})}
         # Building the client opens nothing: httpx connects on the first request.
         self._client = ollama.Client(host=self.host, timeout=timeout_s)
+        self._sees_images: bool | None = None
 
     def complete(
         self, messages: Sequence[ChatMessage], *, json_schema: dict[str, Any] | None = None
@@ -124,7 +126,7 @@ class OllamaLLM(LLM):
     ) -> ollama.ChatResponse:
         return self._client.chat(
             model=self.model,
-            messages=[{"role": m["role"], "content": m["content"]} for m in messages],
+            messages=[_wire(m) for m in messages],
             format=json_schema,
             options=self._options,
             stream=False,
@@ -133,9 +135,35 @@ class OllamaLLM(LLM):
     def _classify(self, exc: Exception) -> Failure | None:
         return ollama_failure(exc, host=self.host, model=self.model, timeout_s=self.timeout_s)
 
+    def sees_images(self) -> bool | None:
+        """From the capabilities Ollama lists for the model (0.6.4 and later list them),
+        asked once; None when it lists none or cannot be asked."""
+        if self._sees_images is None:
+            try:
+                capabilities = self._client.show(self.model).capabilities
+            except Exception:  # the chat call that follows reports an unreachable server
+                return None
+            self._sees_images = "vision" in capabilities if capabilities else None
+        return self._sees_images
+
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._client.close()
+
+
+def _wire(message: ChatMessage) -> dict[str, Any]:
+    """A message as Ollama's chat API takes it: images as base64 bytes (it fetches no URL)."""
+    wired: dict[str, Any] = {"role": message["role"], "content": message["content"]}
+    images = message.get("images")
+    if images:
+        data = [image.base64_data for image in images]
+        if None in data:
+            raise ImageError(
+                "Ollama takes images as bytes, not URLs: send the image as a data URI "
+                "(data:image/png;base64,...), or use an OpenAI-compatible server"
+            )
+        wired["images"] = data
+    return wired
 
 
 def _from_settings(settings: Settings) -> LLM:

@@ -176,7 +176,7 @@ class OpenAILLM(LLM):
             extra["response_format"] = response_format(json_schema)
         return self._client.chat.completions.create(
             model=self.model,
-            messages=[{"role": m["role"], "content": m["content"]} for m in messages],
+            messages=[openai_message(m) for m in messages],
             temperature=0,
             **extra,
         )
@@ -189,6 +189,21 @@ class OpenAILLM(LLM):
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._client.close()
+
+
+def openai_message(message: ChatMessage) -> dict[str, Any]:
+    """A message as the chat completions API takes it: with images, a list of content
+    parts (text, then one image_url part per image)."""
+    images = message.get("images")
+    if not images:
+        return {"role": message["role"], "content": message["content"]}
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message["content"]}]
+    for image in images:
+        url: dict[str, Any] = {"url": image.url}
+        if image.detail:
+            url["detail"] = image.detail
+        parts.append({"type": "image_url", "image_url": url})
+    return {"role": message["role"], "content": parts}
 
 
 def _from_settings(settings: Settings) -> LLM:

@@ -8,12 +8,10 @@ another scope is reported as not found, so ids cannot be probed. Request bodies 
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from typing import Annotated, Any, Literal
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from graphmem import __version__
 from graphmem.errors import (
@@ -27,28 +25,51 @@ from graphmem.errors import (
     StoreError,
 )
 from graphmem.memory import Memory
-from graphmem.models import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_SCOPE_ID_CHARS, When
-from graphmem.server.auth import Grant, KeyRing, ScopeDenied
-from graphmem.server.fairness import DEFAULT_MAX_CONCURRENT_PER_KEY, RETRY_AFTER_S, KeyLimiter
+from graphmem.models import MAX_MESSAGE_CHARS, MAX_MESSAGES, When
+from graphmem.server.auth import KeyRing, ScopeDenied
+from graphmem.server.fairness import DEFAULT_MAX_CONCURRENT_PER_KEY, KeyLimiter
+from graphmem.server.mem0_routes import mem0_router
 from graphmem.server.public_errors import public_message
+from graphmem.server.requests import (
+    MAX_PAGE,
+    MAX_QUERY_CHARS,
+    MAX_TOP_K,
+    Body,
+    GrantDep,
+    JSONObject,
+    MemoryDep,
+    MemoryId,
+    MessageIn,
+    ScopeBody,
+    ScopeQ,
+    Text,
+    UserQ,
+    admin_only,
+    json_object,
+)
+from graphmem.server.responses import (
+    AddResponse,
+    EntityHistoryResponse,
+    HistoryEntry,
+    ListResponse,
+    MemoryOut,
+    MessageResponse,
+    RecordsResponse,
+    SearchResponse,
+    UpdateResponse,
+)
 
 try:
-    from fastapi import Depends, FastAPI, HTTPException, Query, Request
+    from fastapi import FastAPI, HTTPException, Query, Request
     from fastapi import Path as PathParam
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
-    from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError(
         "graphmem's REST server needs FastAPI: pip install 'graphmem[server]'"
     ) from exc
 
 DEFAULT_MAX_BODY_BYTES = 1_000_000
-MAX_QUERY_CHARS = 4_000
-MAX_PAGE = 1_000
-MAX_TOP_K = 100
-MAX_JSON_DEPTH = 32
-OPEN_GRANT = Grant(name="no-auth", scope=None)
 # What each graphmem error means to an HTTP client.
 STATUS_OF: tuple[tuple[type[GraphMemError], int], ...] = (
     (ScopeDenied, 403),
@@ -63,55 +84,6 @@ STATUS_OF: tuple[tuple[type[GraphMemError], int], ...] = (
 ASGIApp = Callable[
     [MutableMapping[str, Any], Callable[..., Any], Callable[..., Any]], Awaitable[None]
 ]
-
-
-def _unicode(value: str) -> str:
-    """JSON may carry lone surrogates ("\\ud800"); no text store can hold them."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("text is not valid Unicode (lone surrogate)") from None
-    return value
-
-
-def _unicode_tree(value: Any, depth: int = 0) -> Any:
-    """Every string inside metadata or a filter, checked like Text: a lone surrogate must be
-    refused here, before any write (the driver fails on it halfway through a transaction).
-    Numbers must be finite (JSON has no NaN; Python's parser lets NaN and 1e400 through),
-    and nesting is bounded (a filter 250 groups deep would exhaust the recursion)."""
-    if depth > MAX_JSON_DEPTH:
-        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
-    if isinstance(value, str):
-        return _unicode(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{value} is not a number JSON can carry")
-    if isinstance(value, dict):
-        return {_unicode_tree(k, depth + 1): _unicode_tree(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unicode_tree(v, depth + 1) for v in value]
-    return value
-
-
-Text = Annotated[str, AfterValidator(_unicode)]
-JSONObject = Annotated[dict[str, Any], AfterValidator(_unicode_tree)]
-ScopeId = Annotated[Text, Field(min_length=1, max_length=MAX_SCOPE_ID_CHARS)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ScopeBody(Body):
-    user_id: ScopeId | None = None
-    agent_id: ScopeId | None = None
-    run_id: ScopeId | None = None
-
-
-class MessageIn(Body):
-    role: Literal["system", "user", "assistant", "tool"]
-    content: Annotated[Text, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
-    name: Annotated[Text, Field(max_length=200)] | None = None
-    timestamp: When | None = Field(default=None, description="When it was written.")
 
 
 class AddRequest(ScopeBody):
@@ -179,53 +151,8 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(UnicodeError, _unicode_error)  # type: ignore[arg-type]
     _routes(app)
+    app.include_router(mem0_router)
     return app
-
-
-# -- auth ---------------------------------------------------------------------
-
-_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`.")
-_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
-
-
-async def grant(
-    request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    header: Annotated[str | None, Depends(_header)],
-) -> AsyncIterator[Grant]:
-    """The caller's grant, from its API key; 401 without a known key, 429 (Retry-After) when
-    the key already has its limit of requests in flight. Async: a refusal never waits for a
-    worker thread that the flooding key's requests hold."""
-    keys: KeyRing | None = request.app.state.keys
-    if keys is None:
-        yield OPEN_GRANT
-        return
-    found = keys.lookup(bearer.credentials if bearer else header)
-    if found is None:
-        raise HTTPException(
-            401, "a valid API key is required", headers={"WWW-Authenticate": "Bearer"}
-        )
-    limiter: KeyLimiter = request.app.state.limiter
-    if not limiter.try_acquire(found.name):
-        raise HTTPException(
-            429,
-            f"this API key already has {limiter.max_in_flight} requests in flight; retry later",
-            headers={"Retry-After": str(RETRY_AFTER_S)},
-        )
-    try:
-        yield found
-    finally:
-        limiter.release(found.name)
-
-
-def get_memory(request: Request) -> Memory:
-    return request.app.state.memory
-
-
-GrantDep = Annotated[Grant, Depends(grant)]
-MemoryDep = Annotated[Memory, Depends(get_memory)]
-UserQ = Annotated[str | None, Query(min_length=1, max_length=MAX_SCOPE_ID_CHARS)]
-MemoryId = Annotated[str, PathParam(min_length=1, max_length=100)]
 
 
 # -- routes -------------------------------------------------------------------
@@ -237,7 +164,9 @@ def _routes(app: FastAPI) -> None:
         """Liveness and Neo4j reachability (no key needed)."""
         return {"status": "ok", "version": __version__, "neo4j": memory.store.server_version()}
 
-    @app.post("/v1/memories", tags=["memories"])
+    # The same handler answers mem0's route (graphmem/server/mem0_routes.py has the others).
+    @app.post("/v1/memories", tags=["memories"], response_model=AddResponse)
+    @app.post("/memories", tags=["mem0"], response_model=AddResponse)
     def add(body: AddRequest, memory: MemoryDep, who: GrantDep) -> dict[str, Any]:
         """Remember a conversation turn: facts, entities and relations are extracted."""
         scope = who.confine(body.user_id, body.agent_id, body.run_id)
@@ -250,7 +179,7 @@ def _routes(app: FastAPI) -> None:
             messages, metadata=body.metadata, infer=body.infer, timestamp=body.timestamp, **scope
         )
 
-    @app.post("/v1/memories/search", tags=["memories"])
+    @app.post("/v1/memories/search", tags=["memories"], response_model=SearchResponse)
     def search(body: SearchRequest, memory: MemoryDep, who: GrantDep) -> dict[str, Any]:
         """The scope's memories most relevant to the query, with relations and a context."""
         scope = who.confine(body.user_id, body.agent_id, body.run_id)
@@ -264,13 +193,10 @@ def _routes(app: FastAPI) -> None:
             **scope,
         )
 
-    @app.get("/v1/memories", tags=["memories"])
+    @app.get("/v1/memories", tags=["memories"], response_model=ListResponse)
     def list_memories(
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
         include_superseded: bool = False,
@@ -280,67 +206,57 @@ def _routes(app: FastAPI) -> None:
         ] = None,
     ) -> dict[str, Any]:
         """The scope's memories, newest first, paged, under an optional metadata filter."""
-        scope = who.confine(user_id, agent_id, run_id)
         return memory.get_all(
             limit=limit,
             offset=offset,
             include_superseded=include_superseded,
-            filters=_json_object(filters, "filters"),
+            filters=json_object(filters, "filters"),
             **scope,
         )
 
-    @app.get("/v1/memories/{memory_id}", tags=["memories"])
+    @app.get("/v1/memories/{memory_id}", tags=["memories"], response_model=MemoryOut)
+    @app.get("/memories/{memory_id}", tags=["mem0"], response_model=MemoryOut)
     def get(
         memory_id: MemoryId,
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
     ) -> dict[str, Any]:
         """One memory by id (404 if unknown or outside the key's scope)."""
-        found = memory.get(memory_id, **who.confine(user_id, agent_id, run_id))
+        found = memory.get(memory_id, **scope)
         if found is None:
             raise HTTPException(404, f"no memory with id {memory_id!r}")
         return found
 
-    @app.put("/v1/memories/{memory_id}", tags=["memories"])
+    @app.put("/v1/memories/{memory_id}", tags=["memories"], response_model=UpdateResponse)
     def update(
         memory_id: MemoryId,
         body: UpdateRequest,
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
     ) -> dict[str, Any]:
         """Replace a memory's text: re-embedded, entities and relations derived again, logged."""
-        scope = who.confine(user_id, agent_id, run_id)
         return memory.update(memory_id, body.text, infer=body.infer, **scope)
 
-    @app.delete("/v1/memories/{memory_id}", tags=["memories"])
+    @app.delete("/v1/memories/{memory_id}", tags=["memories"], response_model=MessageResponse)
+    @app.delete("/memories/{memory_id}", tags=["mem0"], response_model=MessageResponse)
     def delete(
         memory_id: MemoryId,
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
     ) -> dict[str, Any]:
         """Delete a memory and the relations resting on it."""
-        return memory.delete(memory_id, **who.confine(user_id, agent_id, run_id))
+        return memory.delete(memory_id, **scope)
 
-    @app.get("/v1/memories/{memory_id}/history", tags=["memories"])
+    @app.get(
+        "/v1/memories/{memory_id}/history", tags=["memories"], response_model=list[HistoryEntry]
+    )
     def history(
         memory_id: MemoryId,
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
     ) -> list[dict[str, Any]]:
         """A memory's change log, oldest first (404 if it has none in the key's scope)."""
-        events = memory.history(memory_id, **who.confine(user_id, agent_id, run_id))
+        events = memory.history(memory_id, **scope)
         if not events:
             raise HTTPException(404, f"no memory with id {memory_id!r}")
         return events
@@ -349,7 +265,7 @@ def _routes(app: FastAPI) -> None:
     def forget(body: ErasureRequest, memory: MemoryDep, who: GrantDep) -> dict[str, Any]:
         """Erase every trace of a scope and return the erasure record (an admin key's: one
         granting every scope). The record holds no personal data."""
-        _admin_only(who)
+        admin_only(who)
         return memory.forget(
             user_id=body.user_id,
             agent_id=body.agent_id,
@@ -357,7 +273,7 @@ def _routes(app: FastAPI) -> None:
             requester=f"api:{who.name}",
         )
 
-    @app.get("/v1/erasures", tags=["erasure"])
+    @app.get("/v1/erasures", tags=["erasure"], response_model=RecordsResponse)
     def erasures(
         memory: MemoryDep,
         who: GrantDep,
@@ -367,61 +283,31 @@ def _routes(app: FastAPI) -> None:
     ) -> dict[str, Any]:
         """The erasure records, newest first, as {"results": [...]}; with scope ids, those
         of exactly that scope (an admin key's)."""
-        _admin_only(who)
+        admin_only(who)
         return memory.erasures(user_id=user_id, agent_id=agent_id, run_id=run_id)
 
-    @app.get("/v1/entities", tags=["entities"])
+    @app.get("/v1/entities", tags=["entities"], response_model=RecordsResponse)
     def entities(
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> dict[str, Any]:
         """The scope's entities, most mentioned first: {"results": [...]}."""
-        return memory.entities(limit=limit, offset=offset, **who.confine(user_id, agent_id, run_id))
+        return memory.entities(limit=limit, offset=offset, **scope)
 
-    @app.get("/v1/entities/{name}/history", tags=["entities"])
+    @app.get("/v1/entities/{name}/history", tags=["entities"], response_model=EntityHistoryResponse)
     def entity_history(
         name: Annotated[str, PathParam(min_length=1, max_length=200)],
         memory: MemoryDep,
-        who: GrantDep,
-        user_id: UserQ = None,
-        agent_id: UserQ = None,
-        run_id: UserQ = None,
+        scope: ScopeQ,
     ) -> dict[str, Any]:
         """An entity's timeline: its facts and relations with validity, in valid-time order.
         "me" (or the user_id, or the user's name) names the user's own entity."""
-        found = memory.entity_history(name, **who.confine(user_id, agent_id, run_id))
+        found = memory.entity_history(name, **scope)
         if found is None:
             raise HTTPException(404, f"no entity named {name!r} in that scope")
         return found
-
-
-def _admin_only(who: Grant) -> None:
-    """Erasure is for keys that grant every scope ("*"), and for a server without keys."""
-    if who.scope is not None:
-        raise ScopeDenied("erasure needs an admin key (one granting every scope)")
-
-
-def _json_object(raw: str | None, name: str) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{name} is not JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise InputError(f"{name} must be a JSON object")
-    try:
-        return _unicode_tree(value)
-    except ValueError as exc:
-        raise InputError(f"{name}: {exc}") from None
-
-
-# -- errors and limits ----------------------------------------------------------
 
 
 async def _graphmem_error(request: Request, exc: GraphMemError) -> JSONResponse:

@@ -67,10 +67,15 @@ def bump_facts_in(
         tx.run(query("write/fact_mentions"), params).consume()
 
 
-def supersede_in(tx: ManagedTransaction, scope: Scope, rows: Sequence[Supersession]) -> None:
-    if rows:
-        params = {"scope_key": scope.key, "rows": [_row(r) for r in rows]}
-        tx.run(query("write/supersede"), params).consume()
+def supersede_in(
+    tx: ManagedTransaction, scope: Scope, rows: Sequence[Supersession]
+) -> list[dict[str, str]]:
+    """Apply the supersessions; the relations they retired ({source, relationship, target})."""
+    if not rows:
+        return []
+    params = {"scope_key": scope.key, "rows": [_row(r) for r in rows]}
+    records = tx.run(query("write/supersede"), params)
+    return [dict(rel) for record in records for rel in record["retired"]]
 
 
 def log_in(tx: ManagedTransaction, scope: Scope, changes: Sequence[Change]) -> None:
@@ -171,11 +176,29 @@ def fact_links(store: GraphStore, fact_id: str) -> dict[str, Any]:
 
 
 def update_fact_in(
-    tx: ManagedTransaction, fact_id: str, text: str, content_hash: str, embedding: list[float]
+    tx: ManagedTransaction,
+    fact_id: str,
+    text: str,
+    content_hash: str,
+    embedding: list[float],
+    metadata: Mapping[str, Any] | None = None,
 ) -> None:
-    """Replace a fact's text, hash and embedding in place."""
-    params = {"id": fact_id, "text": text, "content_hash": content_hash, "embedding": embedding}
+    """Replace a fact's text, hash and embedding in place; merge `metadata` (flattened
+    `meta.<key>` properties) into its own."""
+    params = {
+        "id": fact_id,
+        "text": text,
+        "content_hash": content_hash,
+        "embedding": embedding,
+        "metadata": dict(metadata or {}),
+    }
     tx.run(query("write/update_fact"), params).consume()
+
+
+def merge_metadata(store: GraphStore, fact_id: str, metadata: Mapping[str, Any]) -> None:
+    """Merge flattened metadata into a fact whose text stays as it is."""
+    params = {"id": fact_id, "metadata": dict(metadata)}
+    store.write(lambda tx: tx.run(query("write/fact_metadata"), params).consume())
 
 
 def unlink_fact_in(tx: ManagedTransaction, fact_id: str) -> list[str]:

@@ -35,12 +35,18 @@ COUNTED = ("relations", "facts", "superseded_facts", "entities", "episodes", "ch
 SCOPE_FIELDS = ("user_id", "agent_id", "run_id")
 
 
-def erase(store: GraphStore, scope: Scope, *, requester: str | None = None) -> dict[str, Any]:
-    """Remove everything of the scopes `scope` names (a partial scope names several).
+def erase(
+    store: GraphStore, scope: Scope | None, *, requester: str | None = None
+) -> dict[str, Any]:
+    """Remove everything of the scopes `scope` names (a partial scope names several; None
+    names every scope: reset(all_scopes=True), never with a record).
 
     Returns the counts of what went; with a requester, the erasure record written with them
     (its id, hash, salt, requester and time besides the counts)."""
-    keys = [r["key"] for r in store.read(query("admin/scope_keys"), scope.params())]
+    if scope is None and requester is not None:
+        raise ValueError("an erasure with a record names its scope")
+    params = scope.params() if scope is not None else dict.fromkeys(SCOPE_FIELDS)
+    keys = [r["key"] for r in store.read(query("admin/scope_keys"), params)]
     totals: Counter[str] = Counter(dict.fromkeys(COUNTED, 0))
     while True:
         removed, record = store.write(
@@ -69,7 +75,7 @@ def scope_hash(scope: Scope, salt: str) -> str:
 def _step(
     tx: ManagedTransaction,
     keys: list[str],
-    scope: Scope,
+    scope: Scope | None,
     requester: str | None,
     so_far: dict[str, int],
 ) -> tuple[dict[str, int], dict[str, Any] | None]:
@@ -87,7 +93,7 @@ def _step(
         removed["scopes"] = int(scopes["scopes"]) if scopes else 0
     else:
         removed["scopes"] = 0
-    if requester is None:
+    if requester is None or scope is None:
         return removed, None
     salt = secrets.token_hex(16)
     record = {

@@ -13,6 +13,7 @@ from typing import Any
 from graphmem.identifiers import entity_type, relation_type
 from graphmem.models import Scope, key_in_scope
 from graphmem.shapes import entity as entity_shape
+from graphmem.shapes import mem0_triple
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import GraphStore
 
@@ -60,4 +61,7 @@ class GraphReads:
             "limit": limit,
             "offset": offset,
         }
-        return [_plain_row(r) for r in self.store.read(query("graph/relations"), params)]
+        rows = self.store.read(query("graph/relations"), params)
+        return [
+            {**mem0_triple(r["source"], r["relation"], r["target"]), **_plain_row(r)} for r in rows
+        ]

@@ -286,10 +286,16 @@ def episode_row(
         "id": episode_id,
         "scope_key": scope.key,
         **scope.params(),
-        "messages": json.dumps([m.model_dump(mode="json", exclude_none=True) for m in messages]),
+        "messages": json.dumps([_message_row(m) for m in messages]),
         "status": "pending" if infer else "stored",
         "infer": infer,
     }
+
+
+def _message_row(message: Message) -> dict[str, Any]:
+    """A message as its episode keeps it (attachments only when it had images)."""
+    skip = None if message.attachments else {"attachments"}
+    return message.model_dump(mode="json", exclude_none=True, exclude=skip)
 
 
 def write_episodes_in(tx: ManagedTransaction, rows: Sequence[dict[str, Any]]) -> None:
