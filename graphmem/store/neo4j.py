@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import neo4j
 from neo4j import Driver, GraphDatabase, ManagedTransaction
@@ -22,6 +22,10 @@ from graphmem.store.schema import ensure_schema
 from graphmem.urls import masked_url, masked_urls_in
 
 T = TypeVar("T")
+# The access mode a unit of work runs in: a cluster routes READ to secondaries, WRITE to
+# the leader. Every read and write the store makes goes through GraphStore.read,
+# read_snapshot or write, each in one of these.
+Access = Literal["READ", "WRITE"]
 # A scope with at most this many facts (entities) is searched by an exact scan, which costs
 # less than an index call plus its over-fetch; larger scopes use the vector index with an
 # over-fetch of OVERFETCH_FACTOR * k (at least MIN_FETCH_K, at most MAX_FETCH_K), and the
@@ -124,6 +128,8 @@ class GraphStore:
         self.database = database
         self._vector_search: VectorSearch | None = None
         self._tokens: tuple[float, GraphTokens] | None = None
+        # Called with "READ" or "WRITE" as each unit of work starts (see Access); None: no one.
+        self.on_access: Callable[[Access], None] | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> GraphStore:
@@ -222,6 +228,7 @@ class GraphStore:
 
     def read(self, statement: str, params: dict[str, Any]) -> list[neo4j.Record]:
         """Run one read statement (auto-retried by the driver), errors translated."""
+        self._started("READ")
         with translate_errors():
             records, _, _ = self._driver.execute_query(
                 statement, params, database_=self.database, routing_=neo4j.RoutingControl.READ
@@ -232,18 +239,30 @@ class GraphStore:
         """Run `work` with every read in one read transaction, retried as a whole on
         transient errors: one consistent view of the graph, and one BEGIN/COMMIT for
         many statements instead of one per statement (half the round trips)."""
-        with (
-            translate_errors(),
-            self._driver.session(
-                database=self.database, default_access_mode=neo4j.READ_ACCESS
-            ) as session,
-        ):
+        self._started("READ")
+        with translate_errors(), self._session(neo4j.READ_ACCESS) as session:
             return session.execute_read(lambda tx: work(TransactionReader(tx)))
 
     def write(self, work: Callable[[ManagedTransaction], T]) -> T:
         """Run `work` in one write transaction, retried by the driver on transient errors."""
-        with translate_errors(), self._driver.session(database=self.database) as session:
+        self._started("WRITE")
+        with translate_errors(), self._session(neo4j.WRITE_ACCESS) as session:
             return session.execute_write(work)
+
+    def _session(self, access_mode: str) -> neo4j.Session:
+        """A session in `access_mode` (on a cluster, READ goes to a secondary, WRITE to the
+        leader) sharing the driver's execute_query bookmark manager: every read, whichever
+        way it runs, waits for the writes this store committed before it, so a user reads
+        their own writes on any cluster member."""
+        return self._driver.session(
+            database=self.database,
+            default_access_mode=access_mode,
+            bookmark_manager=self._driver.execute_query_bookmark_manager,
+        )
+
+    def _started(self, access: Access) -> None:
+        if self.on_access is not None:
+            self.on_access(access)
 
 
 class Vector(list):  # type: ignore[type-arg]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neo4j import Driver
+from neo4j import Driver, RoutingControl
 
 from graphmem.errors import SchemaMismatchError
 from graphmem.store.cypher import query, statements
@@ -28,7 +28,9 @@ def ensure_schema(driver: Driver, database: str, dimension: int, *, search: bool
 
 def vector_index_dimensions(driver: Driver, database: str) -> dict[str, int]:
     """graphmem's vector indexes by name, with the dimension each was built for."""
-    records, _, _ = driver.execute_query(query("admin/vector_indexes"), database_=database)
+    records, _, _ = driver.execute_query(
+        query("admin/vector_indexes"), database_=database, routing_=RoutingControl.READ
+    )
     return {r["name"]: int(r["dimension"]) for r in records if r["dimension"] is not None}
 
 
