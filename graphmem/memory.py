@@ -58,7 +58,7 @@ class Memory:
         self.shaping = Shaping.from_settings(self.settings, domain)
         self.embedder = embedder or get_embedder(self.settings)
         self.store = store or GraphStore.connect(self.settings)
-        self.store.bootstrap(self.embedder.dimension)
+        self.store.bootstrap(self.embedder.dimension, self.embedder.model)
         # Word vectors for matching queries to relations, cached across this Memory's searches.
         self._matcher = CueMatcher(self.embedder)
 

@@ -4,5 +4,5 @@
 MATCH (f:Fact {id: $id})
 SET f.text = $text, f.content_hash = $content_hash, f.updated_at = datetime()
 WITH f
-CALL db.create.setNodeVectorProperty(f, 'embedding', $embedding)
+CALL db.create.setNodeVectorProperty(f, $vector_property, $embedding)
 RETURN f.id AS id

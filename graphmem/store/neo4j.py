@@ -18,7 +18,8 @@ from graphmem.config import Settings
 from graphmem.errors import StoreError
 from graphmem.models import Message, Scope
 from graphmem.store.cypher import query
-from graphmem.store.schema import ensure_schema
+from graphmem.store.schema import ensure_schema, read_space
+from graphmem.store.vectors import SLOT_A, EmbeddingSpace, VectorSlot
 from graphmem.urls import masked_url, masked_urls_in
 
 T = TypeVar("T")
@@ -32,6 +33,9 @@ Access = Literal["READ", "WRITE"]
 # scan when the over-fetch comes back short. Shared by recall and resolution.
 # How long the database's relationship types and labels are reused (GraphStore.tokens).
 TOKENS_TTL_S = 30.0
+# How long the recorded embedding space is reused before it is read again (GraphStore.space):
+# a re-embedding job waits at least this long after its switch before it drops the old slot.
+SPACE_TTL_S = 30.0
 EXACT_SCAN_MAX_FACTS = 2000
 OVERFETCH_FACTOR = 20
 MIN_FETCH_K = 200
@@ -130,6 +134,10 @@ class GraphStore:
         self._tokens: tuple[float, GraphTokens] | None = None
         # Called with "READ" or "WRITE" as each unit of work starts (see Access); None: no one.
         self.on_access: Callable[[Access], None] | None = None
+        # The recorded embedding space with when it was read, and the embedder's (model,
+        # dimension) it must keep matching (set by bootstrap).
+        self._space: tuple[float, EmbeddingSpace | None] | None = None
+        self._embedder: tuple[str, int] | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> GraphStore:
@@ -154,11 +162,39 @@ class GraphStore:
     def driver(self) -> Driver:
         return self._driver
 
-    def bootstrap(self, dimension: int) -> None:
+    def bootstrap(self, dimension: int, model: str | None = None) -> None:
+        """Apply the schema, record the embedding space on a database without one, and
+        refuse an embedder (model, when given, and dimension) other than the space's."""
         search = search_supported(self.server_version())
         with translate_errors():
-            ensure_schema(self._driver, self.database, dimension, search=search)
+            space = ensure_schema(self._driver, self.database, dimension, model, search=search)
+        self._embedder = (model, dimension) if model is not None else None
+        self._space = (time.monotonic(), space)
         self._vector_search = self._detect_vector_search(search)
+
+    def space(self) -> EmbeddingSpace | None:
+        """The embedding space the database records (None on one that records none yet:
+        its vectors are in slot A), read again once the last read is SPACE_TTL_S old, so a
+        re-embedding job's switch reaches every process. A process whose embedder no longer
+        matches gets SchemaMismatchError instead of comparing vectors of two models."""
+        now = time.monotonic()
+        cached = self._space
+        if cached is None or now - cached[0] > SPACE_TTL_S:
+            with translate_errors():
+                cached = self._space = (now, read_space(self._driver, self.database))
+            if cached[1] is not None and self._embedder is not None:
+                cached[1].check(*self._embedder)
+        return cached[1]
+
+    def slot(self) -> VectorSlot:
+        """The vector slot reads and writes use."""
+        space = self.space()
+        return space.slot if space is not None else SLOT_A
+
+    def switched(self, space: EmbeddingSpace) -> None:
+        """This process itself switched the space (a re-embedding job): use it now."""
+        self._space = (time.monotonic(), space)
+        self._vector_search = None
 
     def server_version(self) -> str:
         records = self.read(query("admin/server_info"), {})
@@ -195,7 +231,8 @@ class GraphStore:
         return found
 
     def _detect_vector_search(self, supported: bool) -> VectorSearch:
-        if not supported:
+        # recall's SEARCH statements name slot A's indexes; slot B is read with queryNodes.
+        if not supported or self.slot() is not SLOT_A:
             return VectorSearch()
         properties = {
             r["name"]: set(r["properties"] or ())
@@ -231,7 +268,10 @@ class GraphStore:
         self._started("READ")
         with translate_errors():
             records, _, _ = self._driver.execute_query(
-                statement, params, database_=self.database, routing_=neo4j.RoutingControl.READ
+                statement,
+                {**self.slot().params(), **params},
+                database_=self.database,
+                routing_=neo4j.RoutingControl.READ,
             )
         return records
 
@@ -240,14 +280,18 @@ class GraphStore:
         transient errors: one consistent view of the graph, and one BEGIN/COMMIT for
         many statements instead of one per statement (half the round trips)."""
         self._started("READ")
+        slot = self.slot().params()
         with translate_errors(), self._session(neo4j.READ_ACCESS) as session:
-            return session.execute_read(lambda tx: work(TransactionReader(tx)))
+            return session.execute_read(
+                lambda tx: work(TransactionReader(SlotTransaction(tx, slot)))
+            )
 
     def write(self, work: Callable[[ManagedTransaction], T]) -> T:
         """Run `work` in one write transaction, retried by the driver on transient errors."""
         self._started("WRITE")
+        slot = self.slot().params()
         with translate_errors(), self._session(neo4j.WRITE_ACCESS) as session:
-            return session.execute_write(work)
+            return session.execute_write(lambda tx: work(SlotTransaction(tx, slot)))  # type: ignore[arg-type]
 
     def _session(self, access_mode: str) -> neo4j.Session:
         """A session in `access_mode` (on a cluster, READ goes to a secondary, WRITE to the
@@ -280,6 +324,19 @@ class Vector(list):  # type: ignore[type-arg]
         return f"<vector of {len(self)} floats>"
 
 
+class SlotTransaction:
+    """A transaction whose every statement also receives the store's vector slot as
+    parameters ($vector_property, $fact_index, $entity_index; see store/vectors.py), so no
+    caller passes them and none can pass the wrong slot's."""
+
+    def __init__(self, tx: ManagedTransaction, slot: dict[str, str]) -> None:
+        self._tx = tx
+        self._slot = slot
+
+    def run(self, statement: str, parameters: dict[str, Any] | None = None) -> neo4j.Result:
+        return self._tx.run(statement, {**self._slot, **(parameters or {})})
+
+
 class Reader(Protocol):
     """What read-only code needs of the store: run one statement, get its records."""
 
@@ -289,7 +346,7 @@ class Reader(Protocol):
 class TransactionReader:
     """A Reader whose statements run inside one open read transaction."""
 
-    def __init__(self, tx: ManagedTransaction) -> None:
+    def __init__(self, tx: ManagedTransaction | SlotTransaction) -> None:
         self._tx = tx
 
     def read(self, statement: str, params: dict[str, Any]) -> list[neo4j.Record]:
