@@ -35,7 +35,7 @@ from graphmem.errors import GraphMemError, InputError
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import SPACE_TTL_S, GraphStore, Vector, search_supported
 from graphmem.store.schema import ensure_vector_indexes, read_space
-from graphmem.store.vectors import SLOTS, EmbeddingSpace, VectorSlot, other_slot
+from graphmem.store.vectors import SLOTS, EmbeddingSpace, VectorSlot, other_slot, same_model
 
 DEFAULT_BATCH_SIZE = 256
 # The switch is retried after another catch-up sweep when writes keep landing in between.
@@ -107,7 +107,7 @@ def reembed(
         run.abandon(job)
         job = None
     if job is None:
-        if (space.model, space.dimension) == (embedder.model, embedder.dimension):
+        if space.dimension == embedder.dimension and same_model(space.model, embedder.model):
             return Outcome("current", 0, 0, space)
         job = run.start(space, provider)
     return run.resume(job, grace_s)

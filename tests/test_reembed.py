@@ -241,3 +241,14 @@ def test_a_job_stopped_midway_resumes_catches_up_writes_and_embeds_each_node_onc
         found = memory.search("Who moved to Reykjavik?", user_id="u2", top_k=3)["results"]
         assert late in [r["id"] for r in found]
         assert np.allclose(nodes[late][property_], new.embed_one(nodes[late]["text"]), atol=1e-5)
+
+
+def test_one_model_under_its_providers_names_is_one_model() -> None:
+    """The recorded model is compared by identity, not spelling: the hub name, a local
+    folder's name and Ollama's tag of graphmem's default model are the same vectors."""
+    from graphmem.store.vectors import same_model
+
+    default = "sentence-transformers/all-MiniLM-L6-v2"
+    assert same_model(default, "all-MiniLM-L6-v2")
+    assert same_model(default, "all-minilm") and same_model(default, "all-minilm:latest")
+    assert not same_model(default, "nomic-embed-text") and not same_model("hash-64", "hash-32")

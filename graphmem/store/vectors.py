@@ -63,6 +63,22 @@ SLOTS = {slot.name: slot for slot in (SLOT_A, SLOT_B)}
 VECTOR_PROPERTIES = frozenset(slot.property for slot in SLOTS.values())
 
 
+# One model under the names its providers give it: the hub's, a local folder's, Ollama's tag
+# (graphmem's default local model and Ollama's all-minilm make the same vectors).
+_MODEL_ALIASES = {"all-minilm": "all-minilm-l6-v2", "all-minilm:l6-v2": "all-minilm-l6-v2"}
+
+
+def same_model(a: str, b: str) -> bool:
+    """Whether two model names name one model: equal once the hub owner ("sentence-
+    transformers/"), a ":latest" tag and case are set aside, or known aliases."""
+    return _canonical(a) == _canonical(b)
+
+
+def _canonical(name: str) -> str:
+    base = name.rsplit("/", 1)[-1].lower().removesuffix(":latest")
+    return _MODEL_ALIASES.get(base, base)
+
+
 def other_slot(slot: VectorSlot) -> VectorSlot:
     """The slot a re-embedding job writes while the store answers from `slot`."""
     return SLOT_B if slot is SLOT_A else SLOT_A
@@ -82,7 +98,7 @@ class EmbeddingSpace:
 
     def check(self, model: str, dimension: int) -> None:
         """Refuse an embedder other than the one whose vectors the store answers from."""
-        if (model, dimension) != (self.model, self.dimension):
+        if dimension != self.dimension or not same_model(model, self.model):
             raise SchemaMismatchError(
                 f"the database's vectors are from embedding model {self.model!r} "
                 f"({self.dimension} dimensions), but the configured embedder is {model!r} "
