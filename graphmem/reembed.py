@@ -238,9 +238,10 @@ class _Run:
                     "next_label": next_label,
                 },
             )
-            self.batches += 1 if rows else 0
-            self.nodes += len(rows)
-            self.report(_progress(job))
+            if rows:
+                self.batches += 1
+                self.nodes += len(rows)
+                self.report(_progress(job))
         return job
 
     def _wait_grace(self, job: Mapping[str, Any], grace_s: float) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pydantic import SecretStr
 
 from graphmem.config import Settings
 from graphmem.embed import Embedder, register_embedder
@@ -29,7 +30,7 @@ from graphmem.reembed import ReembedError, reembed
 from graphmem.store import neo4j as store_module
 from graphmem.store.neo4j import GraphStore
 from graphmem.store.schema import read_space
-from tests.cli_runner import run
+from tests.cli_runner import cli_env, run
 from tests.neo4j_session import Neo4jTarget, _launched
 
 _WORD = re.compile(r"\w+")
@@ -93,14 +94,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jTarget]:
 
 
 @pytest.fixture(scope="module")
-def db_settings(server: Neo4jTarget, model_path: Path, tmp_path_factory) -> Settings:  # type: ignore[no-untyped-def]
-    return Settings(
-        neo4j_uri=server.uri,
-        neo4j_user=server.user,
-        neo4j_password=server.password,
-        embedder_path=model_path,
-        data_dir=tmp_path_factory.mktemp("reembed-data"),
-    )
+def db_settings(server: Neo4jTarget, settings: Settings) -> Settings:
+    """The session's settings, pointed at this module's server."""
+    target = {"neo4j_uri": server.uri, "neo4j_user": server.user}
+    return settings.model_copy(update={**target, "neo4j_password": SecretStr(server.password)})
 
 
 def _facts(tag: str, n: int) -> list[dict]:
@@ -131,16 +128,6 @@ def _vector_indexes(store: GraphStore) -> dict[str, int]:
     return {r["name"]: r["dimension"] for r in records}
 
 
-def _env(settings: Settings, tmp_path: Path) -> dict[str, str]:
-    return {
-        "GRAPHMEM_CONFIG": str(tmp_path / "absent.toml"),
-        "GRAPHMEM_NEO4J_URI": settings.neo4j_uri,
-        "GRAPHMEM_NEO4J_USER": settings.neo4j_user,
-        "GRAPHMEM_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
-        "GRAPHMEM_DATA_DIR": str(tmp_path / "data"),
-    }
-
-
 def test_a_full_job_switches_model_and_dimension(
     db_settings: Settings,
     embedder: LocalEmbedder,
@@ -152,7 +139,7 @@ def test_a_full_job_switches_model_and_dimension(
     assert read_space(old.store.driver, old.store.database).model == embedder.model
 
     result = run(
-        _env(db_settings, tmp_path),
+        cli_env(db_settings, tmp_path),
         "reembed", "--provider", "hashing", "--model", "hash-64",
         "--batch-size", "5", "--grace-seconds", "0",
     )  # fmt: skip

@@ -333,8 +333,10 @@ class SlotTransaction:
         self._tx = tx
         self._slot = slot
 
-    def run(self, statement: str, parameters: dict[str, Any] | None = None) -> neo4j.Result:
-        return self._tx.run(statement, {**self._slot, **(parameters or {})})
+    def run(
+        self, statement: str, parameters: dict[str, Any] | None = None, **kwparameters: Any
+    ) -> neo4j.Result:
+        return self._tx.run(statement, {**self._slot, **(parameters or {}), **kwparameters})
 
 
 class Reader(Protocol):
