@@ -10,6 +10,10 @@ CREATE CONSTRAINT graphmem_fact_id IF NOT EXISTS FOR (f:Fact) REQUIRE f.id IS UN
 CREATE CONSTRAINT graphmem_episode_id IF NOT EXISTS FOR (ep:Episode) REQUIRE ep.id IS UNIQUE;
 CREATE CONSTRAINT graphmem_change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE;
 CREATE CONSTRAINT graphmem_scope_key IF NOT EXISTS FOR (s:Scope) REQUIRE s.key IS UNIQUE;
+// One embedding space record and at most one re-embedding job per database (store/vectors.py).
+CREATE CONSTRAINT graphmem_embedding_space IF NOT EXISTS
+  FOR (s:EmbeddingSpace) REQUIRE s.key IS UNIQUE;
+CREATE CONSTRAINT graphmem_reembed_job IF NOT EXISTS FOR (j:ReembedJob) REQUIRE j.key IS UNIQUE;
 CREATE CONSTRAINT graphmem_relation_words IF NOT EXISTS
   FOR (v:RelationWords) REQUIRE (v.scope_key, v.type) IS UNIQUE;
 // Recall reads a scope's relation vocabularies by scope_key alone.
@@ -27,18 +31,7 @@ CREATE INDEX graphmem_change_scope IF NOT EXISTS FOR (c:Change) ON (c.scope_key)
 CREATE INDEX graphmem_episode_scope IF NOT EXISTS FOR (ep:Episode) ON (ep.scope_key);
 CREATE INDEX graphmem_change_target IF NOT EXISTS FOR (c:Change) ON (c.target_id);
 
-// The vector indexes as 5.26 (and 2025.x, 2026.01-05) take them. On 2026.06 and later,
-// schema_search.cypher creates the same two first, with SEARCH filter properties, and these
-// two statements then find them and do nothing.
-CREATE VECTOR INDEX graphmem_fact_embedding IF NOT EXISTS
-FOR (f:Fact) ON (f.embedding)
-OPTIONS {indexConfig: {`vector.dimensions`: toInteger($dimension),
-                       `vector.similarity_function`: 'cosine'}};
-
-CREATE VECTOR INDEX graphmem_entity_embedding IF NOT EXISTS
-FOR (e:Entity) ON (e.embedding)
-OPTIONS {indexConfig: {`vector.dimensions`: toInteger($dimension),
-                       `vector.similarity_function`: 'cosine'}};
+// The vector indexes: schema_vectors.cypher (or _b, for the store's active vector slot).
 
 CREATE FULLTEXT INDEX graphmem_text IF NOT EXISTS
 FOR (n:Entity|Fact) ON EACH [n.name, n.text];

@@ -36,6 +36,7 @@ from graphmem.shapes import iso
 from graphmem.store import changes
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import GraphStore, Vector
+from graphmem.store.vectors import VECTOR_PROPERTIES
 from graphmem.writer import content_hash, stable_id
 
 FORMAT = "graphmem-export"
@@ -83,7 +84,7 @@ def export_document(store: GraphStore, scope: Scope | None) -> dict[str, Any]:
         {
             "id": r["id"],
             "labels": sorted(r["labels"]),
-            **_shown(r["props"], drop={"id", "embedding", "scope_key"}),
+            **_shown(r["props"], drop={"id", "scope_key", *VECTOR_PROPERTIES}),
         }
         for r in store.read(query("graph/export_nodes"), params)
     ]

@@ -30,7 +30,7 @@ from pydantic_settings import (
 )
 
 from graphmem.errors import ConfigError
-from graphmem.urls import masked_url
+from graphmem.urls import masked_url, same_server
 
 DEFAULT_LLM_MODEL = "qwen2.5:7b"
 DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -179,7 +179,7 @@ class Settings(BaseSettings):
             self.neo4j_uri = remembered["uri"]
         if self.neo4j_password is None:
             home = self.local_neo4j_home
-            if remembered and remembered["home"] and remembered["uri"] == self.neo4j_uri:
+            if remembered and remembered["home"] and same_server(remembered["uri"], self.neo4j_uri):
                 home = Path(remembered["home"])
             password, stored = local_neo4j_password(home)
             self.neo4j_password = SecretStr(password)

@@ -23,7 +23,17 @@ DEFAULT_RELATION = "RELATED_TO"
 DEFAULT_ENTITY_TYPE = "Thing"
 # Labels graphmem uses itself: an entity type may not borrow them.
 RESERVED_LABELS = frozenset(
-    {"Entity", "Fact", "Episode", "Change", "Scope", "RelationWords", "Erasure"}
+    {
+        "Entity",
+        "Fact",
+        "Episode",
+        "Change",
+        "Scope",
+        "RelationWords",
+        "Erasure",
+        "EmbeddingSpace",
+        "ReembedJob",
+    }
 )
 # The type a relation takes once it no longer holds (superseded, or ended before it was
 # stored); its own type moves to the property `relation`. Browser's "connect result nodes"

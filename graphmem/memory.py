@@ -62,7 +62,7 @@ class Memory:
         self.shaping = Shaping.from_settings(self.settings, domain)
         self.embedder = embedder or get_embedder(self.settings)
         self.store = store or GraphStore.connect(self.settings)
-        self.store.bootstrap(self.embedder.dimension)
+        self.store.bootstrap(self.embedder.dimension, self.embedder.model)
         self._llm = llm
         self.reranker = get_reranker(self.settings, self._extraction_llm)
         # Word vectors for matching queries to relations, cached across this Memory's searches.

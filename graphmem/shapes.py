@@ -15,9 +15,10 @@ from typing import Any
 
 from graphmem.metadata import unflatten
 from graphmem.models import MemoryItem
+from graphmem.store.vectors import VECTOR_PROPERTIES
 
 # Entity properties that are graphmem's own bookkeeping, never shown.
-_INTERNAL = frozenset({"embedding", "scope_key"})
+_INTERNAL = frozenset({"scope_key", *VECTOR_PROPERTIES})
 
 
 def memory_item(row: Mapping[str, Any], **extra: Any) -> MemoryItem:

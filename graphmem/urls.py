@@ -11,6 +11,9 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "********"
+# A Bolt URI and a routing one reach the same server: neo4j:// asks it for a routing table,
+# bolt:// talks to it directly. The +s / +ssc suffixes only say how TLS is checked.
+_SAME_TRANSPORT = {"neo4j": "bolt", "neo4j+s": "bolt+s", "neo4j+ssc": "bolt+ssc"}
 # Query parameters whose values are secrets (api-key, api_key, access_token, sig, ...).
 _SECRET_PARAM = re.compile(r"key|token|secret|passw|pwd|sig|auth|credential", re.IGNORECASE)
 # A URL inside free text: scheme://, then up to whitespace, a quote or a bracket.
@@ -38,3 +41,16 @@ def masked_url(url: str) -> str:
 def masked_urls_in(text: str) -> str:
     """Free text (an error message) with every URL in it masked."""
     return _URL_IN_TEXT.sub(lambda match: masked_url(match.group(0)), text)
+
+
+def same_server(a: str, b: str) -> bool:
+    """Whether two Neo4j URIs name the same server: bolt://host:port and the routing
+    neo4j://host:port do (default port 7687), whatever case the host is written in."""
+    try:
+        first, second = urlsplit(a), urlsplit(b)
+        ports = (first.port or 7687, second.port or 7687)
+    except ValueError:
+        return False
+    schemes = [_SAME_TRANSPORT.get(u.scheme, u.scheme) for u in (first, second)]
+    hosts = [(u.hostname or "").lower() for u in (first, second)]
+    return schemes[0] == schemes[1] and hosts[0] == hosts[1] and ports[0] == ports[1]

@@ -101,6 +101,8 @@ def test_the_remembered_server_and_its_password_name_one_server(tmp_path: Path) 
     assert (found.neo4j_password_origin, found.neo4j_password_home) == ("stored", home)
     same = load_settings(data_dir=data, neo4j_uri="bolt://127.0.0.1:27687")
     assert same.neo4j_password.get_secret_value() == "from-the-started-home"
+    routed = load_settings(data_dir=data, neo4j_uri="neo4j://127.0.0.1:27687")  # issue 15
+    assert routed.neo4j_password.get_secret_value() == "from-the-started-home"
     other = load_settings(data_dir=data, neo4j_uri="bolt://127.0.0.1:7687")
     assert other.neo4j_password.get_secret_value() == "from-the-default-home"
     given = load_settings(data_dir=data, neo4j_password="mine")

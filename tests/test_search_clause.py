@@ -438,7 +438,7 @@ def test_an_index_without_filter_properties_keeps_the_procedure_path(
 ) -> None:
     store = search_memory.store
     dimension = search_memory.embedder.dimension
-    plain = next(s for s in statements("schema") if FACT_INDEX in s)
+    plain = next(s for s in statements("schema_vectors") if FACT_INDEX in s)
 
     def rebuild(statement: str | None) -> None:
         store.write(lambda tx: tx.run("DROP INDEX graphmem_fact_embedding").consume())

@@ -12,7 +12,7 @@ CALL (e) {
     AND ($valid_after IS NULL OR f.valid_to IS NULL
          OR datetime({datetime: f.valid_to}) > $valid_after)
     AND true /*graphmem:filter*/
-  WITH f, vector.similarity.cosine(f.embedding, $embedding) AS similarity
+  WITH f, vector.similarity.cosine(f[$vector_property], $embedding) AS similarity
   ORDER BY similarity DESC
   LIMIT $per_entity
   RETURN f, similarity

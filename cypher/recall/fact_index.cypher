@@ -3,7 +3,7 @@
 // falls back to fact_scan when fewer than $k survive. The index's own score is computed
 // on quantised vectors, so survivors are re-scored exactly: raw cosine of the stored vector.
 // `about` as in fact_scan.
-CALL db.index.vector.queryNodes('graphmem_fact_embedding', $fetch_k, $embedding)
+CALL db.index.vector.queryNodes($fact_index, $fetch_k, $embedding)
 YIELD node AS f
 WHERE f.status IN $statuses
   AND ($user_id IS NULL OR f.user_id = $user_id)
@@ -13,7 +13,7 @@ WHERE f.status IN $statuses
   AND ($valid_after IS NULL OR f.valid_to IS NULL
        OR datetime({datetime: f.valid_to}) > $valid_after)
   AND true /*graphmem:filter*/
-WITH f, vector.similarity.cosine(f.embedding, $embedding) AS similarity
+WITH f, vector.similarity.cosine(f[$vector_property], $embedding) AS similarity
 ORDER BY similarity DESC, f.id
 LIMIT $k
 RETURN f.id AS id, 2 * similarity - 1 AS score,

@@ -7,7 +7,7 @@ MATCH (f:Fact {id: fact_id})
 WHERE ($user_id IS NULL OR f.user_id = $user_id)
   AND ($agent_id IS NULL OR f.agent_id = $agent_id)
   AND ($run_id IS NULL OR f.run_id = $run_id)
-RETURN f {.*, embedding: null} AS fact, [(f)-[:FROM]->(ep:Episode) | ep.id] AS episodes,
+RETURN f {.*, embedding: null, embedding_b: null} AS fact, [(f)-[:FROM]->(ep:Episode) | ep.id] AS episodes,
        [(f)-[:ABOUT]->(e:Entity) | {id: e.id, name: e.name}] AS entities,
        // Both ends bound to the fact's own entities, so each relation is found between
        // two known nodes instead of among every relation of a much-mentioned entity.
@@ -18,5 +18,5 @@ RETURN f {.*, embedding: null} AS fact, [(f)-[:FROM]->(ep:Episode) | ep.id] AS e
                  fact_id: r.fact_id,
                  valid_from: r.valid_from, valid_to: r.valid_to}
        } AS relations,
-       2 * vector.similarity.cosine(f.embedding, $embedding) - 1 AS score,
-       f.embedding AS embedding
+       2 * vector.similarity.cosine(f[$vector_property], $embedding) - 1 AS score,
+       f[$vector_property] AS embedding

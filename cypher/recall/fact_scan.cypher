@@ -15,7 +15,7 @@ WHERE f.scope_key = s.key AND f.status IN $statuses
   AND ($valid_after IS NULL OR f.valid_to IS NULL
        OR datetime({datetime: f.valid_to}) > $valid_after)
   AND true /*graphmem:filter*/
-WITH f, vector.similarity.cosine(f.embedding, $embedding) AS similarity
+WITH f, vector.similarity.cosine(f[$vector_property], $embedding) AS similarity
 ORDER BY similarity DESC, f.id
 LIMIT $k
 RETURN f.id AS id, 2 * similarity - 1 AS score,

@@ -28,7 +28,7 @@ CALL (a) {
          OR datetime({datetime: f.valid_to}) > $valid_after)
     AND true /*graphmem:filter*/
   WITH r, b, f, kind, coalesce($type_weights[kind], 0.0) AS weight,
-       vector.similarity.cosine(f.embedding, $embedding) AS similarity
+       vector.similarity.cosine(f[$vector_property], $embedding) AS similarity
   ORDER BY weight DESC, similarity DESC
   LIMIT $per_node
   RETURN r, b, f, kind, similarity

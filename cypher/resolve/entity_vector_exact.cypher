@@ -4,7 +4,7 @@
 // embedding is read once and compared with every item.
 // $scope_key, $threshold, $k, $items: [{index, key, embedding}]
 MATCH (e:Entity {scope_key: $scope_key})
-WITH e, e.embedding AS stored
+WITH e, e[$vector_property] AS stored
 UNWIND $items AS item
 WITH item, e, 2 * vector.similarity.cosine(stored, item.embedding) - 1 AS score
 WHERE score >= $threshold AND e.key <> item.key

@@ -3,7 +3,7 @@
 // all $fetch_k came back at or above $threshold, more may lie beyond and the caller scans.
 UNWIND $items AS item
 CALL (item) {
-  CALL db.index.vector.queryNodes('graphmem_entity_embedding', $fetch_k, item.embedding)
+  CALL db.index.vector.queryNodes($entity_index, $fetch_k, item.embedding)
   YIELD node, score
   RETURN collect({node: node, score: 2 * score - 1}) AS fetched
 }

@@ -5,7 +5,7 @@
 // would read the scope's embeddings once per item).
 // $scope_key, $threshold, $k, $items: [{index, content_hash, embedding}]
 MATCH (f:Fact {scope_key: $scope_key, status: 'active'})
-WITH f, f.embedding AS stored
+WITH f, f[$vector_property] AS stored
 UNWIND $items AS item
 WITH item, f, 2 * vector.similarity.cosine(stored, item.embedding) - 1 AS score
 WHERE score >= $threshold OR f.content_hash = item.content_hash

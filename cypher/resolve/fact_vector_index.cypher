@@ -2,7 +2,7 @@
 // entity_vector_index for why each item reports the lowest score it fetched.
 UNWIND $items AS item
 CALL (item) {
-  CALL db.index.vector.queryNodes('graphmem_fact_embedding', $fetch_k, item.embedding)
+  CALL db.index.vector.queryNodes($fact_index, $fetch_k, item.embedding)
   YIELD node, score
   RETURN collect({node: node, score: 2 * score - 1}) AS fetched
 }

@@ -7,6 +7,6 @@ MATCH (s:Entity {scope_key: $scope_key, key: item.source_key})-[r]->(t:Entity)
 WHERE type(r) = item.type AND t.key <> item.target_key AND r.invalidated_at IS NULL
 MATCH (f:Fact {id: r.fact_id, scope_key: $scope_key, status: 'active'})
 RETURN DISTINCT item.index AS index, f.id AS id, f.text AS text, f.content_hash AS content_hash,
-       2 * vector.similarity.cosine(f.embedding, item.embedding) - 1 AS score,
+       2 * vector.similarity.cosine(f[$vector_property], item.embedding) - 1 AS score,
        f.valid_from AS valid_from, f.valid_to AS valid_to,
        coalesce(f.observed_at, f.created_at) AS observed_at

@@ -40,8 +40,8 @@ CALL (b) {
                            CASE WHEN a IN known THEN known ELSE known + a END))
   WITH e, row
   CALL (e, row) {
-    WITH e, row WHERE e.embedding IS NULL AND row.embedding IS NOT NULL
-    CALL db.create.setNodeVectorProperty(e, 'embedding', row.embedding)
+    WITH e, row WHERE e[$vector_property] IS NULL AND row.embedding IS NOT NULL
+    CALL db.create.setNodeVectorProperty(e, $vector_property, row.embedding)
   }
   RETURN count(e) AS entities
 }
@@ -78,7 +78,7 @@ CALL (b) {
     ON CREATE SET f += row.props, f.created_at = datetime(), f.updated_at = datetime(),
                   f.mentions = 1
   WITH ep, f, row
-  CALL db.create.setNodeVectorProperty(f, 'embedding', row.embedding)
+  CALL db.create.setNodeVectorProperty(f, $vector_property, row.embedding)
   MERGE (f)-[:FROM]->(ep)
   RETURN count(f) AS facts
 }

@@ -25,7 +25,7 @@ CALL () {
     ON CREATE SET e.id = row.id, e:$(row.type)
   SET e += row.props
   WITH e, row
-  CALL db.create.setNodeVectorProperty(e, 'embedding', row.embedding)
+  CALL db.create.setNodeVectorProperty(e, $vector_property, row.embedding)
   RETURN count(e) AS entities
 }
 CALL () {
@@ -33,7 +33,7 @@ CALL () {
   MERGE (f:Fact {id: row.id})
   SET f += row.props
   WITH f, row
-  CALL db.create.setNodeVectorProperty(f, 'embedding', row.embedding)
+  CALL db.create.setNodeVectorProperty(f, $vector_property, row.embedding)
   RETURN count(f) AS facts
 }
 CALL () {

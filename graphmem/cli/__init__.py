@@ -19,6 +19,7 @@ from graphmem.cli.memory_admin_commands import (
 )
 from graphmem.cli.memory_commands import add, quickstart, search
 from graphmem.cli.neo4j_commands import neo4j_group
+from graphmem.cli.reembed_commands import reembed_command
 from graphmem.cli.service_commands import browser, doctor, mcp, serve
 
 
@@ -39,6 +40,8 @@ for _command in (import_command, export, backup, restore, doctor, serve, mcp, br
 # Issue 13: erasure with a record.
 for _command in (forget, erasures):
     cli.add_command(_command)
+# Issue 15: re-embedding as a resumable job.
+cli.add_command(reembed_command)
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from graphmem.config import (
     remembered_local_server,
 )
 from graphmem.errors import GraphMemError, InputError, NotFoundError, StoreError
-from graphmem.urls import masked_url, masked_urls_in
+from graphmem.urls import masked_url, masked_urls_in, same_server
 
 if TYPE_CHECKING:
     from graphmem.memory import Memory
@@ -212,10 +212,14 @@ def browser_url(settings: Settings) -> str:
     from graphmem import neo4j_server
 
     remembered = remembered_local_server(settings.data_dir)
-    if remembered and remembered["uri"] == settings.neo4j_uri and remembered["browser_url"]:
+    if (
+        remembered
+        and same_server(remembered["uri"], settings.neo4j_uri)
+        and remembered["browser_url"]
+    ):
         return remembered["browser_url"]
     local = neo4j_server.status()
-    if local.running and local.browser_url and local.uri == settings.neo4j_uri:
+    if local.running and local.browser_url and same_server(local.uri, settings.neo4j_uri):
         return local.browser_url
     host = urlparse(settings.neo4j_uri).hostname or "127.0.0.1"
     return f"http://{host}:7474/browser/"

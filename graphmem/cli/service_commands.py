@@ -32,7 +32,13 @@ from graphmem.store.cypher import query
 from graphmem.store.neo4j import GraphStore
 from graphmem.urls import masked_url, masked_urls_in
 
-INDEXES_NEEDED = ("graphmem_fact_embedding", "graphmem_entity_embedding", "graphmem_text")
+
+def indexes_needed(store: GraphStore) -> tuple[str, ...]:
+    """The vector indexes of the slot the store answers from (store/vectors.py), and text."""
+    slot = store.slot()
+    return (slot.fact_index, slot.entity_index, "graphmem_text")
+
+
 LEGACY_PASSWORD_WARNING = (
     "Neo4j opens with the old default password every install shared, so any local program "
     "can read every user's memories: run `graphmem neo4j rotate-password`"
@@ -109,20 +115,21 @@ def check_neo4j(settings: Settings) -> tuple[GraphStore, Check]:
 
 def check_indexes(store: GraphStore, dimension: int | None) -> Check:
     rows = {r["name"]: r for r in store.read(query("graph/indexes"), {})}
-    missing = [name for name in INDEXES_NEEDED if name not in rows]
+    needed = indexes_needed(store)
+    missing = [name for name in needed if name not in rows]
     if missing:
         return Check(
             "indexes", "fail", f"missing {', '.join(missing)}: any graphmem command creates them"
         )
     parts, outcome = [], "ok"
-    for name in INDEXES_NEEDED:
+    for name in needed:
         row = rows[name]
         text = f"{name} {row['state'].lower()}"
         if row["dimension"] is not None:
             text += f" dim {row['dimension']}"
             if dimension is not None and int(row["dimension"]) != dimension:
                 outcome = "fail"
-                text += f" (embedder has {dimension}: re-create the index or change the embedder)"
+                text += f" (embedder has {dimension}: re-embed: graphmem reembed --model ...)"
         if row["state"] != "ONLINE":
             outcome = "fail" if outcome == "fail" else "warn"
         parts.append(text)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import neo4j
 from neo4j import Driver, GraphDatabase, ManagedTransaction
@@ -18,16 +18,24 @@ from graphmem.config import Settings
 from graphmem.errors import StoreError
 from graphmem.models import Message, Scope
 from graphmem.store.cypher import query
-from graphmem.store.schema import ensure_schema
+from graphmem.store.schema import ensure_schema, read_space
+from graphmem.store.vectors import SLOT_A, EmbeddingSpace, VectorSlot
 from graphmem.urls import masked_url, masked_urls_in
 
 T = TypeVar("T")
+# The access mode a unit of work runs in: a cluster routes READ to secondaries, WRITE to
+# the leader. Every read and write the store makes goes through GraphStore.read,
+# read_snapshot or write, each in one of these.
+Access = Literal["READ", "WRITE"]
 # A scope with at most this many facts (entities) is searched by an exact scan, which costs
 # less than an index call plus its over-fetch; larger scopes use the vector index with an
 # over-fetch of OVERFETCH_FACTOR * k (at least MIN_FETCH_K, at most MAX_FETCH_K), and the
 # scan when the over-fetch comes back short. Shared by recall and resolution.
 # How long the database's relationship types and labels are reused (GraphStore.tokens).
 TOKENS_TTL_S = 30.0
+# How long the recorded embedding space is reused before it is read again (GraphStore.space):
+# a re-embedding job waits at least this long after its switch before it drops the old slot.
+SPACE_TTL_S = 30.0
 EXACT_SCAN_MAX_FACTS = 2000
 OVERFETCH_FACTOR = 20
 MIN_FETCH_K = 200
@@ -124,6 +132,12 @@ class GraphStore:
         self.database = database
         self._vector_search: VectorSearch | None = None
         self._tokens: tuple[float, GraphTokens] | None = None
+        # Called with "READ" or "WRITE" as each unit of work starts (see Access); None: no one.
+        self.on_access: Callable[[Access], None] | None = None
+        # The recorded embedding space with when it was read, and the embedder's (model,
+        # dimension) it must keep matching (set by bootstrap).
+        self._space: tuple[float, EmbeddingSpace | None] | None = None
+        self._embedder: tuple[str, int] | None = None
 
     @classmethod
     def connect(cls, settings: Settings) -> GraphStore:
@@ -148,11 +162,39 @@ class GraphStore:
     def driver(self) -> Driver:
         return self._driver
 
-    def bootstrap(self, dimension: int) -> None:
+    def bootstrap(self, dimension: int, model: str | None = None) -> None:
+        """Apply the schema, record the embedding space on a database without one, and
+        refuse an embedder (model, when given, and dimension) other than the space's."""
         search = search_supported(self.server_version())
         with translate_errors():
-            ensure_schema(self._driver, self.database, dimension, search=search)
+            space = ensure_schema(self._driver, self.database, dimension, model, search=search)
+        self._embedder = (model, dimension) if model is not None else None
+        self._space = (time.monotonic(), space)
         self._vector_search = self._detect_vector_search(search)
+
+    def space(self) -> EmbeddingSpace | None:
+        """The embedding space the database records (None on one that records none yet:
+        its vectors are in slot A), read again once the last read is SPACE_TTL_S old, so a
+        re-embedding job's switch reaches every process. A process whose embedder no longer
+        matches gets SchemaMismatchError instead of comparing vectors of two models."""
+        now = time.monotonic()
+        cached = self._space
+        if cached is None or now - cached[0] > SPACE_TTL_S:
+            with translate_errors():
+                cached = self._space = (now, read_space(self._driver, self.database))
+            if cached[1] is not None and self._embedder is not None:
+                cached[1].check(*self._embedder)
+        return cached[1]
+
+    def slot(self) -> VectorSlot:
+        """The vector slot reads and writes use."""
+        space = self.space()
+        return space.slot if space is not None else SLOT_A
+
+    def switched(self, space: EmbeddingSpace) -> None:
+        """This process itself switched the space (a re-embedding job): use it now."""
+        self._space = (time.monotonic(), space)
+        self._vector_search = None
 
     def server_version(self) -> str:
         records = self.read(query("admin/server_info"), {})
@@ -189,7 +231,8 @@ class GraphStore:
         return found
 
     def _detect_vector_search(self, supported: bool) -> VectorSearch:
-        if not supported:
+        # recall's SEARCH statements name slot A's indexes; slot B is read with queryNodes.
+        if not supported or self.slot() is not SLOT_A:
             return VectorSearch()
         properties = {
             r["name"]: set(r["properties"] or ())
@@ -222,9 +265,13 @@ class GraphStore:
 
     def read(self, statement: str, params: dict[str, Any]) -> list[neo4j.Record]:
         """Run one read statement (auto-retried by the driver), errors translated."""
+        self._started("READ")
         with translate_errors():
             records, _, _ = self._driver.execute_query(
-                statement, params, database_=self.database, routing_=neo4j.RoutingControl.READ
+                statement,
+                {**self.slot().params(), **params},
+                database_=self.database,
+                routing_=neo4j.RoutingControl.READ,
             )
         return records
 
@@ -232,18 +279,34 @@ class GraphStore:
         """Run `work` with every read in one read transaction, retried as a whole on
         transient errors: one consistent view of the graph, and one BEGIN/COMMIT for
         many statements instead of one per statement (half the round trips)."""
-        with (
-            translate_errors(),
-            self._driver.session(
-                database=self.database, default_access_mode=neo4j.READ_ACCESS
-            ) as session,
-        ):
-            return session.execute_read(lambda tx: work(TransactionReader(tx)))
+        self._started("READ")
+        slot = self.slot().params()
+        with translate_errors(), self._session(neo4j.READ_ACCESS) as session:
+            return session.execute_read(
+                lambda tx: work(TransactionReader(SlotTransaction(tx, slot)))
+            )
 
     def write(self, work: Callable[[ManagedTransaction], T]) -> T:
         """Run `work` in one write transaction, retried by the driver on transient errors."""
-        with translate_errors(), self._driver.session(database=self.database) as session:
-            return session.execute_write(work)
+        self._started("WRITE")
+        slot = self.slot().params()
+        with translate_errors(), self._session(neo4j.WRITE_ACCESS) as session:
+            return session.execute_write(lambda tx: work(SlotTransaction(tx, slot)))  # type: ignore[arg-type]
+
+    def _session(self, access_mode: str) -> neo4j.Session:
+        """A session in `access_mode` (on a cluster, READ goes to a secondary, WRITE to the
+        leader) sharing the driver's execute_query bookmark manager: every read, whichever
+        way it runs, waits for the writes this store committed before it, so a user reads
+        their own writes on any cluster member."""
+        return self._driver.session(
+            database=self.database,
+            default_access_mode=access_mode,
+            bookmark_manager=self._driver.execute_query_bookmark_manager,
+        )
+
+    def _started(self, access: Access) -> None:
+        if self.on_access is not None:
+            self.on_access(access)
 
 
 class Vector(list):  # type: ignore[type-arg]
@@ -261,6 +324,21 @@ class Vector(list):  # type: ignore[type-arg]
         return f"<vector of {len(self)} floats>"
 
 
+class SlotTransaction:
+    """A transaction whose every statement also receives the store's vector slot as
+    parameters ($vector_property, $fact_index, $entity_index; see store/vectors.py), so no
+    caller passes them and none can pass the wrong slot's."""
+
+    def __init__(self, tx: ManagedTransaction, slot: dict[str, str]) -> None:
+        self._tx = tx
+        self._slot = slot
+
+    def run(
+        self, statement: str, parameters: dict[str, Any] | None = None, **kwparameters: Any
+    ) -> neo4j.Result:
+        return self._tx.run(statement, {**self._slot, **(parameters or {}), **kwparameters})
+
+
 class Reader(Protocol):
     """What read-only code needs of the store: run one statement, get its records."""
 
@@ -270,7 +348,7 @@ class Reader(Protocol):
 class TransactionReader:
     """A Reader whose statements run inside one open read transaction."""
 
-    def __init__(self, tx: ManagedTransaction) -> None:
+    def __init__(self, tx: ManagedTransaction | SlotTransaction) -> None:
         self._tx = tx
 
     def read(self, statement: str, params: dict[str, Any]) -> list[neo4j.Record]:

@@ -1,0 +1,3 @@
+// The job is done (or abandoned by --restart): its checkpoint goes.
+MATCH (j:ReembedJob {key: 'graphmem'})
+DELETE j
