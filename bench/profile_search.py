@@ -132,9 +132,12 @@ def cpu_split(memory: Memory, asked: list[tuple[str, str]]) -> dict[str, float]:
         memory.search(q, user_id=user)
     profiler.disable()
     parts: dict[str, float] = defaultdict(float)
-    for (file, _, _), row in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+    for (file, _, function), row in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
         own = row[2]  # tottime
-        part = next((label for key, label in MODULE_PARTS if key in file), "other")
+        if "socket" in function or "select" in function:
+            part = "waiting for Neo4j (socket reads)"
+        else:
+            part = next((label for key, label in MODULE_PARTS if key in file), "other")
         parts[part] += own
     return {p: round(s * 1000 / len(asked), 2) for p, s in sorted(parts.items())}
 
