@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -53,6 +54,36 @@ ENTITY_INDEX = "graphmem_entity_embedding"
 FACT_SEARCH_FILTERS = frozenset({"scope_key", "status"})
 ENTITY_SEARCH_FILTERS = frozenset({"scope_key"})
 _CALENDAR_VERSION = re.compile(r"^(\d{4})\.(\d{1,2})")
+
+
+@dataclass(frozen=True)
+class StatementTiming:
+    """One statement as run: its text, rows, the server's time and the client's."""
+
+    statement: str
+    rows: int
+    server_ms: float  # the summary's result_available_after + result_consumed_after
+    client_ms: float  # from sending it to the last record decoded, server time included
+
+
+# Set only while traced_statements() runs (bench/profile_search.py): every read then records
+# its StatementTiming; otherwise a read pays one ContextVar lookup.
+_TRACE: ContextVar[list[StatementTiming] | None] = ContextVar("graphmem_trace", default=None)
+
+
+@contextmanager
+def traced_statements() -> Iterator[list[StatementTiming]]:
+    """Collect a StatementTiming for every read run in this context (a profile's source)."""
+    timings: list[StatementTiming] = []
+    token = _TRACE.set(timings)
+    try:
+        yield timings
+    finally:
+        _TRACE.reset(token)
+
+
+def _server_ms(summary: neo4j.ResultSummary) -> float:
+    return float((summary.result_available_after or 0) + (summary.result_consumed_after or 0))
 
 
 @dataclass(frozen=True)
@@ -266,13 +297,18 @@ class GraphStore:
     def read(self, statement: str, params: dict[str, Any]) -> list[neo4j.Record]:
         """Run one read statement (auto-retried by the driver), errors translated."""
         self._started("READ")
+        start = time.perf_counter()
         with translate_errors():
-            records, _, _ = self._driver.execute_query(
+            records, summary, _ = self._driver.execute_query(
                 statement,
                 {**self.slot().params(), **params},
                 database_=self.database,
                 routing_=neo4j.RoutingControl.READ,
             )
+        trace = _TRACE.get()
+        if trace is not None:
+            client_ms = (time.perf_counter() - start) * 1000
+            trace.append(StatementTiming(statement, len(records), _server_ms(summary), client_ms))
         return records
 
     def read_snapshot(self, work: Callable[[Reader], T]) -> T:
@@ -352,7 +388,16 @@ class TransactionReader:
         self._tx = tx
 
     def read(self, statement: str, params: dict[str, Any]) -> list[neo4j.Record]:
-        return list(self._tx.run(statement, params))
+        trace = _TRACE.get()
+        if trace is None:
+            return list(self._tx.run(statement, params))
+        start = time.perf_counter()
+        result = self._tx.run(statement, params)
+        records = list(result)
+        summary = result.consume()
+        client_ms = (time.perf_counter() - start) * 1000
+        trace.append(StatementTiming(statement, len(records), _server_ms(summary), client_ms))
+        return records
 
 
 def episode_row(
