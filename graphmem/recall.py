@@ -201,8 +201,8 @@ class Recaller:
         self, request: Request, embedding: list[float], window: Window, where: Predicate
     ) -> dict[str, Any]:
         ranked, rows = self._rank(request, embedding, window, where)
-        scale = self._scale(request.mode)
-        shown = {c.id: min(max(c.picked / scale, 0.0), 1.0) for c in ranked}
+        low, high = self._picked_range(request.mode)
+        shown = {c.id: min(max((c.picked - low) / (high - low), 0.0), 1.0) for c in ranked}
         if request.threshold is not None:
             ranked = [c for c in ranked if shown[c.id] >= request.threshold]
         results = [_result(rows[c.id], c, shown[c.id]) for c in ranked]
@@ -241,7 +241,7 @@ class Recaller:
         for cand in cands.values():
             cand.score = self._blend(cand, request.mode)
         ordered = sorted((c for c in cands.values() if c.linked), key=_rank_key)
-        diversity = tune.diversity if request.mode == "blended" else 0.0
+        diversity = self._diversity(request.mode)
         return self._collapse(request.scope, ordered, embedding, request.top_k, diversity)
 
     def _link(self, scope: Scope, cands: dict[str, Candidate], embedding: list[float]) -> None:
@@ -414,13 +414,19 @@ class Recaller:
             seeds[key] = seeds.get(key, 0.0) + value
         return seeds
 
-    def _scale(self, mode: Mode) -> float:
-        """The most a blend can score: shown scores are blend / scale, within [0, 1]."""
+    def _diversity(self, mode: Mode) -> float:
+        return self.tuning.diversity if mode == "blended" else 0.0
+
+    def _picked_range(self, mode: Mode) -> tuple[float, float]:
+        """The least and the most a picked value can be: a blend is within [0, the sum of
+        its weights] and MMR takes at most `diversity` (a cosine is at most 1) off it. Shown
+        scores map this range onto [0, 1], so they keep the order that placed the results
+        and a weak last result shows a small score, not 0."""
         tune = self.tuning
         if mode != "blended":
-            return 1.0
+            return 0.0, 1.0
         weights = (tune.vector_weight, tune.graph_weight, tune.lexical_weight, tune.path_weight)
-        return sum(weights)
+        return -self._diversity(mode), sum(weights)
 
     def _blend(self, cand: Candidate, mode: Mode) -> float:
         if mode == "vector":

@@ -138,6 +138,22 @@ def test_import_jsonl_with_a_bad_line(env: dict[str, str], user_id: str, tmp_pat
     assert len(listed["results"]) == 3
 
 
+def test_an_import_line_of_facts_is_valid_from_its_timestamp(
+    env: dict[str, str], user_id: str, memory: Memory, tmp_path: Path
+) -> None:
+    source = tmp_path / "dated.jsonl"
+    lines = [
+        {"timestamp": "2024-01-09T10:00:00Z", "facts": ["Grace works at Umbrella."]},
+        {"timestamp": "2024-01-09", "messages": [{"role": "user", "content": "Grace sings."}]},
+    ]
+    source.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    result = run(env, "import", str(source), "--user", user_id, "--no-infer")
+    assert result.exit_code == 0, result.output
+    starts = {m["memory"]: m["valid_from"] for m in memory.get_all(user_id=user_id)["results"]}
+    assert starts["Grace works at Umbrella."].startswith("2024-01-09T10:00:00")
+    assert starts["Grace sings."].startswith("2024-01-09")
+
+
 # Issue 13, F4: lines that used to abort the run with a traceback (or, for user_id 0, were
 # silently moved into the --user scope), each with the reason it is refused now.
 BAD_IMPORT_LINES: list[tuple[str, str]] = [

@@ -224,7 +224,7 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def test_a_server_without_a_scope_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["mcp"], env=cli_env(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, like every other missing scope
     assert "needs a scope" in result.output and "--unscoped" in result.output
 
 

@@ -110,6 +110,25 @@ def test_threshold_drops_weaker_results(memory: Memory, hobbies: str) -> None:
     )
 
 
+def test_weak_results_show_small_scores_not_zero(memory: Memory, user_id: str) -> None:
+    # Facts like one another and unlike the query: MMR takes more off the later ones than
+    # their blend is, and the shown score used to clip that to 0.
+    facts = [
+        f"Kim bakes a {bread} loaf every {day}."
+        for bread, day in [
+            ("rye", "Monday"),
+            ("spelt", "Tuesday"),
+            ("wheat", "Friday"),
+            ("oat", "Sunday"),
+        ]
+    ]
+    memory.add(facts, user_id=user_id, infer=False)
+    found = memory.search("quantum chromodynamics lecture", user_id=user_id)["results"]
+    shown = [r["score"] for r in found]
+    assert len(shown) == 4 and shown == sorted(shown, reverse=True)
+    assert all(0 < x < 1 for x in shown), shown
+
+
 def test_cli_search_flags(memory: Memory, cities: str, settings: Any, tmp_path: Path) -> None:
     env = cli_env(settings, tmp_path)
 

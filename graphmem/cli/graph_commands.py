@@ -258,16 +258,14 @@ def import_line(
     record = parse_line(line)
     scope = line_scope(record, default_scope)
     metadata = record.get("metadata")
+    # When the line's facts or messages were said: they are valid from then, not from now.
+    timestamp = _timestamp(record.get("timestamp"))
     if "facts" in record:
-        return memory.add_facts(record["facts"], metadata=metadata, **scope)
+        return memory.add_facts(record["facts"], metadata=metadata, timestamp=timestamp, **scope)
     if "messages" not in record:
         raise InputError('a line needs "messages" or "facts"')
     return memory.add(
-        record["messages"],
-        metadata=metadata,
-        infer=infer,
-        timestamp=_timestamp(record.get("timestamp")),
-        **scope,
+        record["messages"], metadata=metadata, infer=infer, timestamp=timestamp, **scope
     )
 
 

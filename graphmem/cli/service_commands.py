@@ -255,7 +255,11 @@ def mcp(
     with cli_errors():
         keys = required_keys(host, api_keys, insecure_no_auth) if http else None
         # Refused before anything is loaded: a server without a scope must say so.
-        if server_grant(**scope, unscoped=unscoped, keyed=keys).scope is None and keys is None:
+        try:
+            grant = server_grant(**scope, unscoped=unscoped, keyed=keys)
+        except ConfigError as exc:  # no scope option given: a usage error (exit 2)
+            raise click.UsageError(str(exc)) from None
+        if grant.scope is None and keys is None:
             status(
                 "warning: --unscoped: tool calls may name any user_id, so whatever connects "
                 "can read, write and delete every user's memories"
