@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from datetime import datetime
 from typing import IO, Any
 
 import click
@@ -258,8 +257,9 @@ def import_line(
     record = parse_line(line)
     scope = line_scope(record, default_scope)
     metadata = record.get("metadata")
-    # When the line's facts or messages were said: they are valid from then, not from now.
-    timestamp = _timestamp(record.get("timestamp"))
+    # When the line's facts or messages were said: they are valid from then, not from now
+    # (Memory checks it as it checks every timestamp: inputs.moment).
+    timestamp = record.get("timestamp")
     if "facts" in record:
         return memory.add_facts(record["facts"], metadata=metadata, timestamp=timestamp, **scope)
     if "messages" not in record:
@@ -267,12 +267,3 @@ def import_line(
     return memory.add(
         record["messages"], metadata=metadata, infer=infer, timestamp=timestamp, **scope
     )
-
-
-def _timestamp(raw: Any) -> datetime | None:
-    if raw is None:
-        return None
-    try:
-        return datetime.fromisoformat(str(raw))
-    except ValueError:
-        raise InputError(f"timestamp {raw!r} is not ISO 8601") from None
