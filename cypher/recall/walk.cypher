@@ -5,6 +5,10 @@
 // $as_of / $valid_after bound the validity interval; $include_invalidated admits
 // relations a later fact superseded (history and as_of reads). reached_degree: how many
 // facts are about the reached entity (the caller bounds how many facts it enumerates).
+// A hub (more than $through_max relationships, facts' ABOUT links included: the degree
+// store answers without reading them) is walked to but not through: ranking its
+// neighbours reads every one of its relations, and the second hop's cost came from
+// hubs alone (a big tenant's walk read ~15,000 relations for 200 rows).
 // A retired relation is a WAS holding its own type in `relation` (write/supersede).
 UNWIND $seed_ids AS seed_id
 MATCH (a:Entity {id: seed_id})
@@ -32,6 +36,7 @@ CALL (a) {
   WITH m, coalesce($type_weights[coalesce(r0.relation, type(r0))], 0.0) AS asked
   ORDER BY asked DESC, m.mentions DESC
   LIMIT $degree_cap
+  WITH m WHERE COUNT { (m)--() } <= $through_max
   CALL (m) {
     MATCH (m)-[r]-(b:Entity)
     WHERE b.scope_key = m.scope_key

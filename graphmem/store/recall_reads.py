@@ -29,6 +29,7 @@ from graphmem.store.neo4j import (
     OVERFETCH_FACTOR,
     GraphStore,
     Reader,
+    VectorSearch,
 )
 from graphmem.words import STOPWORDS
 
@@ -87,6 +88,16 @@ class ScopeCounts:
     version: tuple[str, ...]  # changes whenever anything is written to the scope
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """What one search's first read returns (RecallReads.candidates)."""
+
+    counts: ScopeCounts
+    facts: list[Hit]  # the nearest visible facts, best first, exact
+    named: list[Hit]  # the scope's entities the query names
+    near: list[Hit]  # the scope's entities nearest the query, at >= min_score, exact
+
+
 @dataclass
 class Vocabulary:
     """Relation types (-> the words the scope's facts use for each) and entity labels."""
@@ -135,8 +146,41 @@ class RecallReads:
         """How many visible facts and entities the scope holds (each counted up to just past
         EXACT_SCAN_MAX) and its version (its scope keys with their write counts)."""
         params = {**scope.params(), "statuses": list(window.statuses), "cap": EXACT_SCAN_MAX + 1}
-        row = self._reader.read(query("recall/scope_counts"), params)[0]
-        return ScopeCounts(int(row["facts"]), int(row["entities"]), tuple(sorted(row["versions"])))
+        return _counts(self._reader.read(query("recall/scope_counts"), params)[0])
+
+    def candidates(
+        self,
+        scope: Scope,
+        embedding: list[float],
+        *,
+        k: int,
+        names: Sequence[str],
+        entity_k: int,
+        min_score: float,
+        window: Window = Window(),
+        where: Predicate = NO_FILTER,
+    ) -> Candidates:
+        """A search's first read in one statement (recall/candidates): the scope's counts
+        and version, its k nearest facts (as nearest_facts), the entities named by `names`
+        (as named_entities) and its entity_k nearest entities at >= min_score (as
+        nearest_entities). An index answer that came back short is completed as
+        nearest_facts / nearest_entities complete theirs: by a larger over-fetch or a scan."""
+        params = self._nearest_params(scope, embedding, k, window, where)
+        params.update(self._entity_params(scope, embedding, entity_k, min_score))
+        params.update(names=list(names), cap=EXACT_SCAN_MAX + 1, exact_max=EXACT_SCAN_MAX)
+        statement = where.apply(_searched(query("recall/candidates"), self.store.vector_search()))
+        row = self._reader.read(statement, params)[0]
+        counts = _counts(row)
+        facts = [_hit(r) for r in row["scanned_facts"]]
+        if counts.facts > EXACT_SCAN_MAX and k > 0:
+            indexed = [_hit(r) for r in row["indexed_facts"]]
+            facts = self._complete_facts(indexed, k, params, where)
+        near = [_hit(r) for r in row["scanned_entities"]]
+        if counts.entities > EXACT_SCAN_MAX and entity_k > 0:
+            near = [_hit(r) for r in row["indexed_entities"]]
+            if len(near) < entity_k:
+                near = self._hits(query("recall/entity_scan"), params)
+        return Candidates(counts, facts, [_hit(r) for r in row["named"]], near)
 
     def nearest_facts(
         self,
@@ -149,22 +193,29 @@ class RecallReads:
         scope_facts: int | None = None,
     ) -> list[Hit]:
         """The k visible facts nearest the embedding, exact (see the module docstring)."""
-        params = {**scope.params(), **window.params(), **where.params, "embedding": embedding}
-        params["k"] = k
+        params = self._nearest_params(scope, embedding, k, window, where)
         if scope_facts is None:
             scope_facts = self.scope_counts(scope, window).facts
-        scan = where.apply(query("recall/fact_scan"))
         if scope_facts <= EXACT_SCAN_MAX:
-            return self._hits(scan, params)
-        fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
+            return self._hits(where.apply(query("recall/fact_scan")), params)
         indexed = where.apply(query(nearest_statements(self.store)[0]))
-        hits = self._hits(indexed, {**params, "fetch_k": fetch_k})
+        return self._complete_facts(self._hits(indexed, params), k, params, where)
+
+    def _complete_facts(
+        self, hits: list[Hit], k: int, params: dict[str, Any], where: Predicate
+    ) -> list[Hit]:
+        """An index answer (fetched with params["fetch_k"]) made exact: when fewer than k
+        survived the filters, one larger over-fetch, then the scan."""
+        fetch_k = params["fetch_k"]
         if 0 < len(hits) < k and fetch_k < MAX_FETCH_K:
             # The scope's share of what came back predicts the over-fetch that reaches k: one
             # larger index read (twice that) costs less than scanning a scope of thousands.
             fetch_k = min(MAX_FETCH_K, 2 * fetch_k * k // len(hits))
+            indexed = where.apply(query(nearest_statements(self.store)[0]))
             hits = self._hits(indexed, {**params, "fetch_k": fetch_k})
-        return hits if len(hits) >= k else self._hits(scan, params)
+        if len(hits) >= k:
+            return hits
+        return self._hits(where.apply(query("recall/fact_scan")), params)
 
     def nearest_entities(
         self,
@@ -176,16 +227,35 @@ class RecallReads:
         scope_entities: int | None = None,
     ) -> list[Hit]:
         """The scope's entities at >= min_score raw cosine, best k, exact."""
-        params = {**scope.params(), "embedding": embedding, "k": k, "min_score": min_score}
+        params = {**scope.params(), **self._entity_params(scope, embedding, k, min_score)}
         if scope_entities is not None and scope_entities <= EXACT_SCAN_MAX:
             return self._hits(query("recall/entity_scan"), params)
-        fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
-        indexed = query(nearest_statements(self.store)[1])
-        hits = self._hits(indexed, {**params, "fetch_k": fetch_k})
+        hits = self._hits(query(nearest_statements(self.store)[1]), params)
         if len(hits) >= k:
             return hits
         # Short: either the scope has fewer matches or they fell outside the over-fetch.
         return self._hits(query("recall/entity_scan"), params)
+
+    @staticmethod
+    def _nearest_params(
+        scope: Scope, embedding: list[float], k: int, window: Window, where: Predicate
+    ) -> dict[str, Any]:
+        params = {**scope.params(), **window.params(), **where.params, "embedding": embedding}
+        params.update(k=k, fetch_k=min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K)))
+        return params
+
+    @staticmethod
+    def _entity_params(
+        scope: Scope, embedding: list[float], k: int, min_score: float
+    ) -> dict[str, Any]:
+        fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
+        return {
+            **scope.params(),
+            "embedding": embedding,
+            "entity_k": k,
+            "entity_fetch_k": fetch_k,
+            "min_score": min_score,
+        }
 
     def lexical_facts(
         self,
@@ -206,7 +276,7 @@ class RecallReads:
         """The scope's entities whose normalised name is one of `keys`."""
         if not keys:
             return []
-        return self._hits(query("recall/entities_by_key"), {**scope.params(), "keys": list(keys)})
+        return self._hits(query("recall/entities_by_key"), {**scope.params(), "names": list(keys)})
 
     def walk(
         self,
@@ -215,6 +285,7 @@ class RecallReads:
         type_weights: Mapping[str, float],
         *,
         degree_cap: int,
+        through_max: int,
         window: Window = Window(),
     ) -> list[Edge]:
         if not seed_ids:
@@ -225,6 +296,7 @@ class RecallReads:
             "seed_ids": list(seed_ids),
             "type_weights": dict(type_weights),
             "degree_cap": degree_cap,
+            "through_max": through_max,
         }
         return [Edge(**dict(r)) for r in self._reader.read(query("recall/walk"), params)]
 
@@ -365,16 +437,33 @@ class RecallReads:
         }
 
     def _hits(self, statement: str, params: dict[str, Any]) -> list[Hit]:
-        return [
-            Hit(
-                r["id"],
-                float(r["score"]),
-                r.get("name"),
-                int(r.get("degree") or 0),
-                None if r.get("about") is None else {eid: int(n) for eid, n in r["about"]},
-            )
-            for r in self._reader.read(statement, params)
-        ]
+        return [_hit(r) for r in self._reader.read(statement, params)]
+
+
+def _hit(r: Mapping[str, Any]) -> Hit:
+    """A Hit from a record or map with id, score and, where read, name, degree, about."""
+    return Hit(
+        r["id"],
+        float(r["score"]),
+        r.get("name"),
+        int(r.get("degree") or 0),
+        None if r.get("about") is None else {eid: int(n) for eid, n in r["about"]},
+    )
+
+
+def _counts(row: Mapping[str, Any]) -> ScopeCounts:
+    return ScopeCounts(int(row["facts"]), int(row["entities"]), tuple(sorted(row["versions"])))
+
+
+def _searched(statement: str, found: VectorSearch) -> str:
+    """A statement built from the queryNodes parts (recall/parts/*_index), asking instead
+    through SEARCH those indexes that have it, as Cypher 25 (SEARCH's language)."""
+    swaps = [("facts", found.facts), ("entities", found.entities)]
+    for kind, searched in swaps:
+        if searched:
+            part = query(f"recall/parts/{kind}_index").rstrip("\n")
+            statement = statement.replace(part, query(f"recall/parts/{kind}_search").rstrip("\n"))
+    return f"CYPHER 25\n{statement}" if found.facts or found.entities else statement
 
 
 def nearest_statements(store: GraphStore) -> tuple[str, str]:
