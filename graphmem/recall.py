@@ -4,7 +4,9 @@ No LLM call. The query is embedded once; every read of one search shares a read
 transaction (one snapshot). The stages, in order:
 
 1. Candidates: the scope's nearest facts, exact under the scope, the read window and the
-   caller's filters (RecallReads.nearest_facts; lexical mode: fulltext hits instead).
+   caller's filters (lexical mode: fulltext hits instead), read in one statement with the
+   scope's size, the entities the query names and the entities nearest it
+   (RecallReads.candidates).
 2. Anchors: the entities the query names (exact look-ups of the normalised names its word
    runs could be: words.name_keys; a name inside a longer matched name is dropped), and
    the scope's self entity when the query says I / me / my or names the user.
@@ -18,7 +20,8 @@ transaction (one snapshot). The stages, in order:
    evidence for "Alice's sister's city" is returned together, ahead of Alice's own facts.
 4. Walk and proximity: the anchors (hubs aside), the entities at >= the threshold to the
    query and the entities paths reached seed a 1-2 hop walk (relations the query asks
-   for first, degree-capped); the facts of the reached entities join the candidates
+   for first, degree-capped, never through an entity of more than through_max
+   relationships); the facts of the reached entities join the candidates
    (within expansion budgets) and proximity is personalised PageRank over that subgraph.
 5. Scoring:
 
@@ -297,8 +300,9 @@ class Recaller:
         degrees.update({e.reached_id: e.reached_degree for e in walked})
         reached = self._to_enumerate([*ordered_seeds, *(e.reached_id for e in walked)], degrees)
         about = self.reads.entity_facts(
-            scope, reached, embedding, per_entity=tune.per_entity, window=window, where=where
-        )
+            scope, reached, embedding, per_entity=tune.per_entity, window=window, where=where,
+            similarities=found.similarities,
+        )  # fmt: skip
         for _, fid, score, entity_ids in about:  # entity degrees unknown here: not seeds
             cand = cands.setdefault(fid, Candidate(fid))
             cand.sources.add("graph")

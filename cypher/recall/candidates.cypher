@@ -8,13 +8,23 @@
 // the indexes have them.
 // graphmem:include recall/parts/scope_keys
 // graphmem:include recall/parts/scope_sizes
-RETURN facts, entities, versions,
-  COLLECT {
-    WITH * WHERE $k > 0 AND facts <= $exact_max
-    // graphmem:include recall/parts/facts_scan
-    RETURN {id: f.id, score: 2 * similarity - 1,
-            about: [(f)-[:ABOUT]->(e:Entity) | [e.id, COUNT { (e)<-[:ABOUT]-() }]]}
-  } AS scanned_facts,
+// A scanned scope's similarities to the query, every visible fact's, come back too
+// (`scanned_similarities`, fact id -> raw similarity): the reached entities' facts are
+// then ranked from them (recall/entity_facts) instead of reading their vectors again.
+CALL (keys, facts) {
+  WITH * WHERE $k > 0 AND facts <= $exact_max
+  // graphmem:include recall/parts/facts_scan
+  WITH collect({f: f, similarity: similarity}) AS ranked
+  CALL (ranked) {
+    UNWIND ranked[..$k] AS hit
+    WITH hit.f AS f, hit.similarity AS similarity
+    RETURN collect({id: f.id, score: 2 * similarity - 1,
+                    about: [(f)-[:ABOUT]->(e:Entity) | [e.id, COUNT { (e)<-[:ABOUT]-() }]]})
+           AS scanned_facts
+  }
+  RETURN scanned_facts, [hit IN ranked | [hit.f.id, hit.similarity]] AS scanned_similarities
+}
+RETURN facts, entities, versions, scanned_facts, scanned_similarities,
   COLLECT {
     WITH * WHERE $k > 0 AND facts > $exact_max
     // graphmem:include recall/parts/facts_index

@@ -7,5 +7,6 @@
 // ABOUT only leaves facts, so the count needs no label and is read from the degree store.
 // graphmem:include recall/parts/scope_keys
 // graphmem:include recall/parts/facts_scan
+LIMIT $k
 RETURN f.id AS id, 2 * similarity - 1 AS score,
        [(f)-[:ABOUT]->(e:Entity) | [e.id, COUNT { (e)<-[:ABOUT]-() }]] AS about

@@ -8,6 +8,11 @@ how many survived, and fall back to the scan when still too few hits survive the
 (on 5.26 the index filters after its top-k). Where the server's
 SEARCH clause filters inside the index (2026.06+, see GraphStore.vector_search), the index
 is asked through SEARCH with the scope as its filter (recall/fact_search, entity_search).
+
+A search's first reads (the scope's size, its nearest facts and entities, the entities the
+query names) go in one statement, recall/candidates, built from the same Cypher fragments
+(cypher/recall/parts/) as the single reads: every statement is a round trip, and on a
+small scope the round trips, not the work, were most of a search (bench/profile_search.py).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from graphmem.filters import NO_FILTER, Predicate
@@ -39,6 +44,7 @@ EXACT_SCAN_MAX = EXACT_SCAN_MAX_FACTS
 # Lucene's own syntax never reaches the index: queries are plain words, OR-ed.
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 32
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,9 @@ class Candidates:
     facts: list[Hit]  # the nearest visible facts, best first, exact
     named: list[Hit]  # the scope's entities the query names
     near: list[Hit]  # the scope's entities nearest the query, at >= min_score, exact
+    # Every visible fact's raw similarity when the scope was scanned ({} when the index
+    # answered): entity_facts ranks from them instead of reading the vectors again.
+    similarities: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -180,7 +189,9 @@ class RecallReads:
             near = [_hit(r) for r in row["indexed_entities"]]
             if len(near) < entity_k:
                 near = self._hits(query("recall/entity_scan"), params)
-        return Candidates(counts, facts, [_hit(r) for r in row["named"]], near)
+        named = [_hit(r) for r in row["named"]]
+        similarities = {fid: float(value) for fid, value in row["scanned_similarities"]}
+        return Candidates(counts, facts, named, near, similarities)
 
     def nearest_facts(
         self,
@@ -298,7 +309,7 @@ class RecallReads:
             "degree_cap": degree_cap,
             "through_max": through_max,
         }
-        return [Edge(**dict(r)) for r in self._reader.read(query("recall/walk"), params)]
+        return [Edge(**row) for row in self._rows(query("recall/walk"), params)]
 
     def vocabulary(self, scope: Scope) -> Vocabulary:
         """The relation types and entity labels of the database (graphmem's own aside),
@@ -340,8 +351,7 @@ class RecallReads:
             "embedding": embedding,
             "per_node": per_node,
         }
-        records = self._reader.read(where.apply(query("recall/hop")), params)
-        return [Link(**dict(r)) for r in records]
+        return [Link(**row) for row in self._rows(where.apply(query("recall/hop")), params)]
 
     def entity_facts(
         self,
@@ -352,8 +362,11 @@ class RecallReads:
         per_entity: int,
         window: Window = Window(),
         where: Predicate = NO_FILTER,
+        similarities: Mapping[str, float] | None = None,
     ) -> list[tuple[str, str, float, list[str]]]:
-        """(entity id, fact id, raw cosine, the fact's entity ids) per entity's nearest facts."""
+        """(entity id, fact id, raw cosine, the fact's entity ids) per entity's nearest facts.
+        `similarities` (Candidates.similarities: every visible fact's, from the scan) spare
+        reading the facts' vectors again."""
         if not entity_ids:
             return []
         params = {
@@ -363,9 +376,10 @@ class RecallReads:
             "entity_ids": list(entity_ids),
             "embedding": embedding,
             "per_entity": per_entity,
+            "similarities": dict(similarities or {}),
         }
-        records = self._reader.read(where.apply(query("recall/entity_facts")), params)
-        return [(r["entity_id"], r["fact_id"], float(r["score"]), r["entity_ids"]) for r in records]
+        rows = self._rows(where.apply(query("recall/entity_facts")), params)
+        return [(r["entity_id"], r["fact_id"], float(r["score"]), r["entity_ids"]) for r in rows]
 
     def fact_links(
         self, scope: Scope, ids: Sequence[str], embedding: list[float]
@@ -374,10 +388,10 @@ class RecallReads:
         if not ids:
             return []
         params = {**scope.params(), "ids": list(ids), "embedding": embedding}
-        records = self._reader.read(query("recall/fact_links"), params)
+        rows = self._rows(query("recall/fact_links"), params)
         return [
             (r["id"], float(r["score"]), dict(zip(r["entity_ids"], r["degrees"], strict=True)))
-            for r in records
+            for r in rows
         ]
 
     def fact_rows(
@@ -388,17 +402,19 @@ class RecallReads:
         if not ids:
             return []
         params = {**scope.params(), "ids": list(ids), "embedding": embedding}
-        records = self._reader.read(query("recall/fact_rows"), params)
+        rows = self._rows(query("recall/fact_rows"), params)
         return [
             {
                 **r["fact"],
+                "created_at": _from_micros(r["fact"]["created_at"]),
+                "updated_at": _from_micros(r["fact"]["updated_at"]),
                 "entities": r["entities"],
                 "episodes": r["episodes"],
                 "relations": r["relations"],
                 "score": float(r["score"]),
                 "vector": r["embedding"],
             }
-            for r in records
+            for r in rows
         ]
 
     def get_fact(self, scope: Scope | None, fact_id: str) -> dict[str, Any] | None:
@@ -436,6 +452,11 @@ class RecallReads:
             "relations": record["relations"],
         }
 
+    def _rows(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows of a statement that returns them collected in one record (`rows`):
+        the driver's per-record cost was most of the client time of a many-row read."""
+        return self._reader.read(statement, params)[0]["rows"]
+
     def _hits(self, statement: str, params: dict[str, Any]) -> list[Hit]:
         return [_hit(r) for r in self._reader.read(statement, params)]
 
@@ -449,6 +470,11 @@ def _hit(r: Mapping[str, Any]) -> Hit:
         int(r.get("degree") or 0),
         None if r.get("about") is None else {eid: int(n) for eid, n in r["about"]},
     )
+
+
+def _from_micros(micros: int | None) -> datetime | None:
+    """A UTC datetime from microseconds since the epoch (how fact_rows sends timestamps)."""
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
 
 
 def _counts(row: Mapping[str, Any]) -> ScopeCounts:
