@@ -30,8 +30,14 @@ from graphmem import neo4j_server
 BENCH = Path(__file__).resolve().parent
 
 TARGETS = {
+    "search_over_scan_p50_10k": ("<=", 1.0),
+    "search_over_scan_p50_100k": ("<=", 1.0),
+    "search_over_scan_p50_1m": ("<=", 1.0),
+    "scan_over_search_p50_tenants_10k_plus_100k": (">=", 10),
+    "scan_over_search_p50_tenants_10k_plus_1m": (">=", 10),
     "search_p95_ms_100k": ("<=", 25),
     "search_p95_ms_1m": ("<=", 50),
+    "e2e_p95_ms_100k": ("<=", 40),
     "speedup_vs_mem0_graph_search_100k": (">=", 20),
     "recall_at10_vs_exact_small_tenant": (">=", 0.99),
     "ingest_facts_per_s_precomputed": (">=", 2000),
@@ -82,15 +88,28 @@ def headline() -> dict[str, Any]:
         load("locomo_tracks.json"),
     )
     relational = load("relational.json").get("kinds", {})
-    m100, m1m = at_scale(scale, 100_000), at_scale(scale, 1_000_000)
+    m10k, m100, m1m = (at_scale(scale, n) for n in (10_000, 100_000, 1_000_000))
     measured = [r["measure"] for r in scale.get("results", [])]
     biggest = measured[-1] if measured else None
     modes = {r["mode"]: r for r in ingest.get("results", [])}
     graph = next((r for r in locomo.get("results", []) if r["track"] == "facts+graph"), None)
     blended = graph["blended"] if graph else None
     return {
+        **{
+            f"search_over_scan_p50_{label}": m.get("search_over_scan_p50") if m else None
+            for label, m in (("10k", m10k), ("100k", m100), ("1m", m1m))
+        },
+        **{
+            f"scan_over_search_p50_tenants_10k_plus_{label}": m.get("tenants_10k_plus", {}).get(
+                "scan_over_search_p50"
+            )
+            if m
+            else None
+            for label, m in (("100k", m100), ("1m", m1m))
+        },
         "search_p95_ms_100k": m100["search_no_embedding"]["p95_ms"] if m100 else None,
         "search_p95_ms_1m": m1m["search_no_embedding"]["p95_ms"] if m1m else None,
+        "e2e_p95_ms_100k": m100["search_end_to_end"]["p95_ms"] if m100 else None,
         "recall_at10_vs_exact_small_tenant": biggest["recall_at10_small_tenant"]
         if biggest
         else None,

@@ -82,9 +82,11 @@ class Predicate:
     params: dict[str, Any] = field(default_factory=dict)
 
     def apply(self, statement: str) -> str:
-        """The statement with its filter marker replaced by this predicate."""
-        if statement.count(MARKER) != 1:
-            raise ValueError("a filtered statement must carry exactly one filter marker")
+        """The statement with its filter markers replaced by this predicate (a statement
+        built from fragments carries one per read of facts, e.g. recall/candidates' scan and
+        index branches, and each applies the caller's filter)."""
+        if MARKER not in statement:
+            raise ValueError("a filtered statement must carry a filter marker")
         return statement.replace(MARKER, f"({self.cypher})")
 
 

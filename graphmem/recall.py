@@ -4,7 +4,9 @@ No LLM call. The query is embedded once; every read of one search shares a read
 transaction (one snapshot). The stages, in order:
 
 1. Candidates: the scope's nearest facts, exact under the scope, the read window and the
-   caller's filters (RecallReads.nearest_facts; lexical mode: fulltext hits instead).
+   caller's filters (lexical mode: fulltext hits instead), read in one statement with the
+   scope's size, the entities the query names and the entities nearest it
+   (RecallReads.candidates).
 2. Anchors: the entities the query names (exact look-ups of the normalised names its word
    runs could be: words.name_keys; a name inside a longer matched name is dropped), and
    the scope's self entity when the query says I / me / my or names the user.
@@ -18,7 +20,8 @@ transaction (one snapshot). The stages, in order:
    evidence for "Alice's sister's city" is returned together, ahead of Alice's own facts.
 4. Walk and proximity: the anchors (hubs aside), the entities at >= the threshold to the
    query and the entities paths reached seed a 1-2 hop walk (relations the query asks
-   for first, degree-capped); the facts of the reached entities join the candidates
+   for first, degree-capped, never through an entity of more than through_max
+   relationships); the facts of the reached entities join the candidates
    (within expansion budgets) and proximity is personalised PageRank over that subgraph.
 5. Scoring:
 
@@ -55,7 +58,7 @@ from graphmem.proximity import personalised_pagerank
 from graphmem.relations import CueMatcher
 from graphmem.shapes import aware, memory_item, relation
 from graphmem.store.neo4j import Vector
-from graphmem.store.recall_reads import Hit, Link, RecallReads, ScopeCounts, Window
+from graphmem.store.recall_reads import Candidates, Hit, Link, RecallReads, Window
 from graphmem.words import cues as query_cues
 from graphmem.words import name_keys, says_first_person
 
@@ -95,6 +98,10 @@ class Tuning:
     relation_boost: float = 2.0  # extra PageRank weight of a relation the query asks for
     entity_k: int = 10
     degree_cap: int = 10
+    # An entity with more relationships than this (ABOUT links from its facts included) is
+    # walked to, not through: ranking a hub's neighbours reads all of its relations, which
+    # made the walk the costliest read of a big tenant's search (bench/profile_search.py).
+    through_max: int = 200
     per_entity: int = 10
     max_entities: int = 40  # seeds first, then the nearest walked entities
     # Whose facts are enumerated: an entity about more facts than expand_max_facts is walked
@@ -219,25 +226,30 @@ class Recaller:
         self, request: Request, embedding: list[float], window: Window, where: Predicate
     ) -> tuple[list[Candidate], dict[str, dict[str, Any]]]:
         scope, tune = request.scope, self.tuning
-        counts = self.reads.scope_counts(scope, window)
-        n_facts = counts.facts
-        if n_facts == 0:
-            return [], {}
         pool = max(request.top_k * tune.pool_factor, tune.min_pool)
+        blended = request.mode == "blended"
+        found = self.reads.candidates(
+            scope,
+            embedding,
+            k=pool if request.mode != "lexical" else 0,
+            names=self._anchor_keys(request) if blended else [],
+            entity_k=tune.entity_k if blended else 0,
+            min_score=self.threshold,
+            window=window,
+            where=where,
+        )
+        if found.counts.facts == 0:
+            return [], {}
         cands: dict[str, Candidate] = {}
-        if request.mode != "lexical":
-            hits = self.reads.nearest_facts(
-                scope, embedding, pool, window=window, where=where, scope_facts=n_facts
-            )
-            _merge(cands, hits, "vector")
+        _merge(cands, found.facts, "vector")
         if request.mode == "lexical" or (request.mode == "blended" and tune.lexical_candidates):
             lexical = self.reads.lexical_facts(
                 scope, request.query, pool, window=window, where=where
             )
             _merge(cands, _scaled(lexical), "lexical")
         self._link(scope, cands, embedding)
-        if request.mode == "blended":
-            self._expand(request, embedding, window, where, cands, counts)
+        if blended:
+            self._expand(request, embedding, window, where, cands, found)
         for cand in cands.values():
             cand.score = self._blend(cand, request.mode)
         ordered = sorted((c for c in cands.values() if c.linked), key=_rank_key)
@@ -258,13 +270,12 @@ class Recaller:
         window: Window,
         where: Predicate,
         cands: dict[str, Candidate],
-        counts: ScopeCounts,
+        found: Candidates,
     ) -> None:
         """Anchors -> relational paths -> walk -> facts of the reached entities -> PageRank."""
-        scope, tune = request.scope, self.tuning
-        n_facts, n_entities = counts.facts, counts.entities
+        scope, tune, counts = request.scope, self.tuning, found.counts
         degrees: dict[str, int] = {}  # entity id -> how many facts are about it
-        anchors = self._anchors(request, degrees)
+        anchors = self._anchors(found.named, degrees)
         cues = query_cues(request.query, [a.name or "" for a in anchors])
         asked = NOTHING_ASKED
         if anchors and cues:
@@ -275,21 +286,23 @@ class Recaller:
             asked = ask(self.matcher, cues, described, tune.paths)
         paths = self._paths(request, embedding, window, where, anchors, asked, cands)
         weights = asked.types
-        seeds = self._seeds(request, embedding, cands, n_facts, n_entities, degrees, anchors)
+        seeds = self._seeds(cands, counts.facts, found.near, degrees, anchors)
         for node, value in _path_nodes(paths, tune.path_spread).items():
             seeds[node] = max(seeds.get(node, 0.0), value)
         if not seeds:
             return
         edges = self.reads.walk(
-            scope, list(seeds), weights, degree_cap=tune.degree_cap, window=window
-        )
+            scope, list(seeds), weights, degree_cap=tune.degree_cap,
+            through_max=tune.through_max, window=window,
+        )  # fmt: skip
         ordered_seeds = sorted(seeds, key=lambda sid: -seeds[sid])
         walked = sorted(edges, key=lambda e: e.hop)
         degrees.update({e.reached_id: e.reached_degree for e in walked})
         reached = self._to_enumerate([*ordered_seeds, *(e.reached_id for e in walked)], degrees)
         about = self.reads.entity_facts(
-            scope, reached, embedding, per_entity=tune.per_entity, window=window, where=where
-        )
+            scope, reached, embedding, per_entity=tune.per_entity, window=window, where=where,
+            similarities=found.similarities,
+        )  # fmt: skip
         for _, fid, score, entity_ids in about:  # entity degrees unknown here: not seeds
             cand = cands.setdefault(fid, Candidate(fid))
             cand.sources.add("graph")
@@ -305,21 +318,26 @@ class Recaller:
         for fid, value in proximity.items():
             cands[fid].graph = value
 
-    def _anchors(self, request: Request, degrees: dict[str, int]) -> list[Hit]:
-        """The scope's entities the query names, and its self when the query says I / me /
-        my or names the user. A name inside a longer matched name is dropped: "Alice
-        Moreau" anchors the question, not every "Alice"."""
+    def _anchor_keys(self, request: Request) -> list[str]:
+        """The names the query could be naming (words.name_keys), and the scope's self when
+        the query says I / me / my or names the user."""
         keys = name_keys(request.query)
         user = request.scope.user_id
         if says_first_person(request.query) or (user and entity_key(user) in keys):
             keys = [SELF_KEY, *keys]
-        hits = self.reads.named_entities(request.scope, keys)
-        for hit in hits:
+        return keys
+
+    @staticmethod
+    def _anchors(named: Sequence[Hit], degrees: dict[str, int]) -> list[Hit]:
+        """The scope's entities the query names (read by their _anchor_keys). A name inside
+        a longer matched name is dropped: "Alice Moreau" anchors the question, not every
+        "Alice"."""
+        for hit in named:
             degrees[hit.id] = hit.degree
-        spans = [f" {entity_key(h.name or '')} " for h in hits]
+        spans = [f" {entity_key(h.name or '')} " for h in named]
         return [
             hit
-            for hit, span in zip(hits, spans, strict=True)
+            for hit, span in zip(named, spans, strict=True)
             if not any(span != other and span in other for other in spans)
         ]
 
@@ -371,11 +389,9 @@ class Recaller:
 
     def _seeds(
         self,
-        request: Request,
-        embedding: list[float],
         cands: dict[str, Candidate],
         n_facts: int,
-        n_entities: int,
+        near: Sequence[Hit],
         degrees: dict[str, int],
         anchors: Sequence[Hit],
     ) -> dict[str, float]:
@@ -387,12 +403,9 @@ class Recaller:
         about, like the user's self) are no seeds: proximity to them says nothing about
         relevance (paths still start from them).
         """
-        tune, scope = self.tuning, request.scope
+        tune = self.tuning
         hub = max(tune.hub_min_facts, tune.hub_share * n_facts)
         named = {hit.id: 1.0 for hit in anchors if hit.degree <= hub}
-        near = self.reads.nearest_entities(
-            scope, embedding, tune.entity_k, self.threshold, scope_entities=n_entities
-        )
         for hit in near:
             degrees[hit.id] = hit.degree
             if hit.degree <= hub:

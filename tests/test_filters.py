@@ -38,10 +38,12 @@ def test_values_and_keys_travel_as_parameters_only() -> None:
     assert len(pred.params) == 6 and len(set(pred.params)) == 6
 
 
-def test_apply_swaps_exactly_one_marker() -> None:
+def test_apply_swaps_every_marker_and_refuses_a_statement_without_one() -> None:
     pred = compile_filters({"room": "a"})
     statement = f"MATCH (f:Fact) WHERE {MARKER} RETURN f"
     assert MARKER not in pred.apply(statement)
+    both = pred.apply(f"{statement} UNION MATCH (f:Fact) WHERE {MARKER} RETURN f")
+    assert MARKER not in both and both.count(pred.cypher) == 2
     with pytest.raises(ValueError):
         pred.apply("MATCH (f) RETURN f")
 

@@ -33,7 +33,7 @@ from graphmem.models import Scope
 from graphmem.shapes import utc
 from graphmem.store import recall_reads
 from graphmem.store.cypher import query, statements
-from graphmem.store.neo4j import FACT_INDEX, GraphStore, VectorSearch
+from graphmem.store.neo4j import FACT_INDEX, GraphStore, VectorSearch, traced_statements
 from graphmem.store.recall_reads import RecallReads, Window, nearest_statements
 from tests.neo4j_session import SEARCH_VERSION, Neo4jTarget
 from tests.test_filters import matches
@@ -267,7 +267,7 @@ def test_the_server_filters_inside_the_index(search_memory: Memory) -> None:
     searches = [p for p in plan if p.startswith("NodeVectorIndexSearch")]
     assert len(searches) == 1, plan
     assert f"VECTOR INDEX {FACT_INDEX}" in searches[0]
-    assert "WHERE scope_key IN scope_keys AND status IN $statuses" in searches[0]
+    assert "WHERE scope_key IN keys AND status IN $statuses" in searches[0]
     # queryNodes is not in the plan at all
     assert not any("queryNodes" in p for p in plan)
 
@@ -415,14 +415,21 @@ def test_memory_search_end_to_end(
     try:
         search_memory.add_facts(FAMILY, user_id=user)
         search_memory.add_facts(["Bob's vault code is 4711."], user_id=other)
-        result = search_memory.search("Where does Alice's sister live?", user_id=user, top_k=3)
+        with traced_statements() as sent:
+            result = search_memory.search("Where does Alice's sister live?", user_id=user, top_k=3)
         assert "Beth lives in Lisbon." in [r["memory"] for r in result["results"]]
         triples = {(r["source"], r["relation"], r["target"]) for r in result["relations"]}
         assert ("Beth", "LIVES_IN", "Lisbon") in triples
         assert all(r["user_id"] == user for r in result["results"])
         if scan_max == 0:
-            assert {"recall/fact_search", "recall/entity_search"} <= set(requested)
+            # The first read (recall/candidates) asks both indexes through SEARCH; no
+            # queryNodes statement follows.
+            searched = {"recall/parts/facts_search", "recall/parts/entities_search"}
+            assert {"recall/candidates", *searched} <= set(requested)
             assert not set(requested) & {"recall/fact_index", "recall/entity_index"}
+            first = sent[0].statement  # recall/candidates, as sent
+            assert first.startswith("CYPHER 25") and "SEARCH f IN" in first
+            assert "SEARCH e IN" in first and "queryNodes" not in first
         leaked = search_memory.search("vault code", user_id=user, top_k=10)["results"]
         assert "4711" not in " ".join(r["memory"] for r in leaked)
     finally:

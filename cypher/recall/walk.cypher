@@ -5,6 +5,10 @@
 // $as_of / $valid_after bound the validity interval; $include_invalidated admits
 // relations a later fact superseded (history and as_of reads). reached_degree: how many
 // facts are about the reached entity (the caller bounds how many facts it enumerates).
+// A hub (more than $through_max relationships, facts' ABOUT links included: the degree
+// store answers without reading them) is walked to but not through: ranking its
+// neighbours reads every one of its relations, and the second hop's cost came from
+// hubs alone (a big tenant's walk read ~15,000 relations for 200 rows).
 // A retired relation is a WAS holding its own type in `relation` (write/supersede).
 UNWIND $seed_ids AS seed_id
 MATCH (a:Entity {id: seed_id})
@@ -32,6 +36,7 @@ CALL (a) {
   WITH m, coalesce($type_weights[coalesce(r0.relation, type(r0))], 0.0) AS asked
   ORDER BY asked DESC, m.mentions DESC
   LIMIT $degree_cap
+  WITH m WHERE COUNT { (m)--() } <= $through_max
   CALL (m) {
     MATCH (m)-[r]-(b:Entity)
     WHERE b.scope_key = m.scope_key
@@ -47,7 +52,10 @@ CALL (a) {
   WITH r, b WHERE b <> a
   RETURN r, b, 2 AS hop
 }
-RETURN DISTINCT startNode(r).id AS source_id, coalesce(r.relation, type(r)) AS relation,
-       endNode(r).id AS target_id,
-       r.fact_id AS fact_id, b.id AS reached_id, b.name AS reached_name, hop,
-       COUNT { (b)<-[:ABOUT]-() } AS reached_degree
+// One record, its rows collected: the driver's per-record cost was most of the client
+// time of a read of hundreds of rows.
+WITH DISTINCT {source_id: startNode(r).id, relation: coalesce(r.relation, type(r)),
+                target_id: endNode(r).id, fact_id: r.fact_id, reached_id: b.id,
+                reached_name: b.name, hop: hop,
+                reached_degree: COUNT { (b)<-[:ABOUT]-() }} AS row
+RETURN collect(row) AS rows

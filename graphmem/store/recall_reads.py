@@ -8,6 +8,11 @@ how many survived, and fall back to the scan when still too few hits survive the
 (on 5.26 the index filters after its top-k). Where the server's
 SEARCH clause filters inside the index (2026.06+, see GraphStore.vector_search), the index
 is asked through SEARCH with the scope as its filter (recall/fact_search, entity_search).
+
+A search's first reads (the scope's size, its nearest facts and entities, the entities the
+query names) go in one statement, recall/candidates, built from the same Cypher fragments
+(cypher/recall/parts/) as the single reads: every statement is a round trip, and on a
+small scope the round trips, not the work, were most of a search (bench/profile_search.py).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from graphmem.filters import NO_FILTER, Predicate
@@ -29,6 +34,7 @@ from graphmem.store.neo4j import (
     OVERFETCH_FACTOR,
     GraphStore,
     Reader,
+    VectorSearch,
 )
 from graphmem.words import STOPWORDS
 
@@ -38,6 +44,7 @@ EXACT_SCAN_MAX = EXACT_SCAN_MAX_FACTS
 # Lucene's own syntax never reaches the index: queries are plain words, OR-ed.
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 32
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,19 @@ class ScopeCounts:
     facts: int
     entities: int
     version: tuple[str, ...]  # changes whenever anything is written to the scope
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What one search's first read returns (RecallReads.candidates)."""
+
+    counts: ScopeCounts
+    facts: list[Hit]  # the nearest visible facts, best first, exact
+    named: list[Hit]  # the scope's entities the query names
+    near: list[Hit]  # the scope's entities nearest the query, at >= min_score, exact
+    # Every visible fact's raw similarity when the scope was scanned ({} when the index
+    # answered): entity_facts ranks from them instead of reading the vectors again.
+    similarities: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,8 +155,43 @@ class RecallReads:
         """How many visible facts and entities the scope holds (each counted up to just past
         EXACT_SCAN_MAX) and its version (its scope keys with their write counts)."""
         params = {**scope.params(), "statuses": list(window.statuses), "cap": EXACT_SCAN_MAX + 1}
-        row = self._reader.read(query("recall/scope_counts"), params)[0]
-        return ScopeCounts(int(row["facts"]), int(row["entities"]), tuple(sorted(row["versions"])))
+        return _counts(self._reader.read(query("recall/scope_counts"), params)[0])
+
+    def candidates(
+        self,
+        scope: Scope,
+        embedding: list[float],
+        *,
+        k: int,
+        names: Sequence[str],
+        entity_k: int,
+        min_score: float,
+        window: Window = Window(),
+        where: Predicate = NO_FILTER,
+    ) -> Candidates:
+        """A search's first read in one statement (recall/candidates): the scope's counts
+        and version, its k nearest facts (as nearest_facts), the entities named by `names`
+        (as named_entities) and its entity_k nearest entities at >= min_score (as
+        nearest_entities). An index answer that came back short is completed as
+        nearest_facts / nearest_entities complete theirs: by a larger over-fetch or a scan."""
+        params = self._nearest_params(scope, embedding, k, window, where)
+        params.update(self._entity_params(scope, embedding, entity_k, min_score))
+        params.update(names=list(names), cap=EXACT_SCAN_MAX + 1, exact_max=EXACT_SCAN_MAX)
+        statement = where.apply(_searched(query("recall/candidates"), self.store.vector_search()))
+        row = self._reader.read(statement, params)[0]
+        counts = _counts(row)
+        facts = [_hit(r) for r in row["scanned_facts"]]
+        if counts.facts > EXACT_SCAN_MAX and k > 0:
+            indexed = [_hit(r) for r in row["indexed_facts"]]
+            facts = self._complete_facts(indexed, k, params, where)
+        near = [_hit(r) for r in row["scanned_entities"]]
+        if counts.entities > EXACT_SCAN_MAX and entity_k > 0:
+            near = [_hit(r) for r in row["indexed_entities"]]
+            if len(near) < entity_k:
+                near = self._hits(query("recall/entity_scan"), params)
+        named = [_hit(r) for r in row["named"]]
+        similarities = {fid: float(value) for fid, value in row["scanned_similarities"]}
+        return Candidates(counts, facts, named, near, similarities)
 
     def nearest_facts(
         self,
@@ -149,22 +204,29 @@ class RecallReads:
         scope_facts: int | None = None,
     ) -> list[Hit]:
         """The k visible facts nearest the embedding, exact (see the module docstring)."""
-        params = {**scope.params(), **window.params(), **where.params, "embedding": embedding}
-        params["k"] = k
+        params = self._nearest_params(scope, embedding, k, window, where)
         if scope_facts is None:
             scope_facts = self.scope_counts(scope, window).facts
-        scan = where.apply(query("recall/fact_scan"))
         if scope_facts <= EXACT_SCAN_MAX:
-            return self._hits(scan, params)
-        fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
+            return self._hits(where.apply(query("recall/fact_scan")), params)
         indexed = where.apply(query(nearest_statements(self.store)[0]))
-        hits = self._hits(indexed, {**params, "fetch_k": fetch_k})
+        return self._complete_facts(self._hits(indexed, params), k, params, where)
+
+    def _complete_facts(
+        self, hits: list[Hit], k: int, params: dict[str, Any], where: Predicate
+    ) -> list[Hit]:
+        """An index answer (fetched with params["fetch_k"]) made exact: when fewer than k
+        survived the filters, one larger over-fetch, then the scan."""
+        fetch_k = params["fetch_k"]
         if 0 < len(hits) < k and fetch_k < MAX_FETCH_K:
             # The scope's share of what came back predicts the over-fetch that reaches k: one
             # larger index read (twice that) costs less than scanning a scope of thousands.
             fetch_k = min(MAX_FETCH_K, 2 * fetch_k * k // len(hits))
+            indexed = where.apply(query(nearest_statements(self.store)[0]))
             hits = self._hits(indexed, {**params, "fetch_k": fetch_k})
-        return hits if len(hits) >= k else self._hits(scan, params)
+        if len(hits) >= k:
+            return hits
+        return self._hits(where.apply(query("recall/fact_scan")), params)
 
     def nearest_entities(
         self,
@@ -176,16 +238,35 @@ class RecallReads:
         scope_entities: int | None = None,
     ) -> list[Hit]:
         """The scope's entities at >= min_score raw cosine, best k, exact."""
-        params = {**scope.params(), "embedding": embedding, "k": k, "min_score": min_score}
+        params = {**scope.params(), **self._entity_params(scope, embedding, k, min_score)}
         if scope_entities is not None and scope_entities <= EXACT_SCAN_MAX:
             return self._hits(query("recall/entity_scan"), params)
-        fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
-        indexed = query(nearest_statements(self.store)[1])
-        hits = self._hits(indexed, {**params, "fetch_k": fetch_k})
+        hits = self._hits(query(nearest_statements(self.store)[1]), params)
         if len(hits) >= k:
             return hits
         # Short: either the scope has fewer matches or they fell outside the over-fetch.
         return self._hits(query("recall/entity_scan"), params)
+
+    @staticmethod
+    def _nearest_params(
+        scope: Scope, embedding: list[float], k: int, window: Window, where: Predicate
+    ) -> dict[str, Any]:
+        params = {**scope.params(), **window.params(), **where.params, "embedding": embedding}
+        params.update(k=k, fetch_k=min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K)))
+        return params
+
+    @staticmethod
+    def _entity_params(
+        scope: Scope, embedding: list[float], k: int, min_score: float
+    ) -> dict[str, Any]:
+        fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
+        return {
+            **scope.params(),
+            "embedding": embedding,
+            "entity_k": k,
+            "entity_fetch_k": fetch_k,
+            "min_score": min_score,
+        }
 
     def lexical_facts(
         self,
@@ -206,7 +287,7 @@ class RecallReads:
         """The scope's entities whose normalised name is one of `keys`."""
         if not keys:
             return []
-        return self._hits(query("recall/entities_by_key"), {**scope.params(), "keys": list(keys)})
+        return self._hits(query("recall/entities_by_key"), {**scope.params(), "names": list(keys)})
 
     def walk(
         self,
@@ -215,6 +296,7 @@ class RecallReads:
         type_weights: Mapping[str, float],
         *,
         degree_cap: int,
+        through_max: int,
         window: Window = Window(),
     ) -> list[Edge]:
         if not seed_ids:
@@ -225,8 +307,9 @@ class RecallReads:
             "seed_ids": list(seed_ids),
             "type_weights": dict(type_weights),
             "degree_cap": degree_cap,
+            "through_max": through_max,
         }
-        return [Edge(**dict(r)) for r in self._reader.read(query("recall/walk"), params)]
+        return [Edge(**row) for row in self._rows(query("recall/walk"), params)]
 
     def vocabulary(self, scope: Scope) -> Vocabulary:
         """The relation types and entity labels of the database (graphmem's own aside),
@@ -268,8 +351,7 @@ class RecallReads:
             "embedding": embedding,
             "per_node": per_node,
         }
-        records = self._reader.read(where.apply(query("recall/hop")), params)
-        return [Link(**dict(r)) for r in records]
+        return [Link(**row) for row in self._rows(where.apply(query("recall/hop")), params)]
 
     def entity_facts(
         self,
@@ -280,8 +362,11 @@ class RecallReads:
         per_entity: int,
         window: Window = Window(),
         where: Predicate = NO_FILTER,
+        similarities: Mapping[str, float] | None = None,
     ) -> list[tuple[str, str, float, list[str]]]:
-        """(entity id, fact id, raw cosine, the fact's entity ids) per entity's nearest facts."""
+        """(entity id, fact id, raw cosine, the fact's entity ids) per entity's nearest facts.
+        `similarities` (Candidates.similarities: every visible fact's, from the scan) spare
+        reading the facts' vectors again."""
         if not entity_ids:
             return []
         params = {
@@ -291,9 +376,10 @@ class RecallReads:
             "entity_ids": list(entity_ids),
             "embedding": embedding,
             "per_entity": per_entity,
+            "similarities": dict(similarities or {}),
         }
-        records = self._reader.read(where.apply(query("recall/entity_facts")), params)
-        return [(r["entity_id"], r["fact_id"], float(r["score"]), r["entity_ids"]) for r in records]
+        rows = self._rows(where.apply(query("recall/entity_facts")), params)
+        return [(r["entity_id"], r["fact_id"], float(r["score"]), r["entity_ids"]) for r in rows]
 
     def fact_links(
         self, scope: Scope, ids: Sequence[str], embedding: list[float]
@@ -302,10 +388,10 @@ class RecallReads:
         if not ids:
             return []
         params = {**scope.params(), "ids": list(ids), "embedding": embedding}
-        records = self._reader.read(query("recall/fact_links"), params)
+        rows = self._rows(query("recall/fact_links"), params)
         return [
             (r["id"], float(r["score"]), dict(zip(r["entity_ids"], r["degrees"], strict=True)))
-            for r in records
+            for r in rows
         ]
 
     def fact_rows(
@@ -316,17 +402,19 @@ class RecallReads:
         if not ids:
             return []
         params = {**scope.params(), "ids": list(ids), "embedding": embedding}
-        records = self._reader.read(query("recall/fact_rows"), params)
+        rows = self._rows(query("recall/fact_rows"), params)
         return [
             {
                 **r["fact"],
+                "created_at": _from_micros(r["fact"]["created_at"]),
+                "updated_at": _from_micros(r["fact"]["updated_at"]),
                 "entities": r["entities"],
                 "episodes": r["episodes"],
                 "relations": r["relations"],
                 "score": float(r["score"]),
                 "vector": r["embedding"],
             }
-            for r in records
+            for r in rows
         ]
 
     def get_fact(self, scope: Scope | None, fact_id: str) -> dict[str, Any] | None:
@@ -364,17 +452,44 @@ class RecallReads:
             "relations": record["relations"],
         }
 
+    def _rows(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows of a statement that returns them collected in one record (`rows`):
+        the driver's per-record cost was most of the client time of a many-row read."""
+        return self._reader.read(statement, params)[0]["rows"]
+
     def _hits(self, statement: str, params: dict[str, Any]) -> list[Hit]:
-        return [
-            Hit(
-                r["id"],
-                float(r["score"]),
-                r.get("name"),
-                int(r.get("degree") or 0),
-                None if r.get("about") is None else {eid: int(n) for eid, n in r["about"]},
-            )
-            for r in self._reader.read(statement, params)
-        ]
+        return [_hit(r) for r in self._reader.read(statement, params)]
+
+
+def _hit(r: Mapping[str, Any]) -> Hit:
+    """A Hit from a record or map with id, score and, where read, name, degree, about."""
+    return Hit(
+        r["id"],
+        float(r["score"]),
+        r.get("name"),
+        int(r.get("degree") or 0),
+        None if r.get("about") is None else {eid: int(n) for eid, n in r["about"]},
+    )
+
+
+def _from_micros(micros: int | None) -> datetime | None:
+    """A UTC datetime from microseconds since the epoch (how fact_rows sends timestamps)."""
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
+def _counts(row: Mapping[str, Any]) -> ScopeCounts:
+    return ScopeCounts(int(row["facts"]), int(row["entities"]), tuple(sorted(row["versions"])))
+
+
+def _searched(statement: str, found: VectorSearch) -> str:
+    """A statement built from the queryNodes parts (recall/parts/*_index), asking instead
+    through SEARCH those indexes that have it, as Cypher 25 (SEARCH's language)."""
+    swaps = [("facts", found.facts), ("entities", found.entities)]
+    for kind, searched in swaps:
+        if searched:
+            part = query(f"recall/parts/{kind}_index").rstrip("\n")
+            statement = statement.replace(part, query(f"recall/parts/{kind}_search").rstrip("\n"))
+    return f"CYPHER 25\n{statement}" if found.facts or found.entities else statement
 
 
 def nearest_statements(store: GraphStore) -> tuple[str, str]:
