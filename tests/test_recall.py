@@ -203,3 +203,67 @@ def test_named_seeds_come_from_the_scope_only(memory: Memory, user_id: str) -> N
     hits = reads.named_entities(Scope(user_id=user_id), name_keys("Is Beth in New York?"))
     assert [h.name for h in hits] == ["Beth"]
     assert hits[0].degree == 2  # Beth is what two of this user's facts are about
+
+
+def test_the_first_read_answers_as_the_single_reads_do(memory: Memory, user_id: str) -> None:
+    """recall/candidates (one statement) against the reads it folds, on a scanned scope and
+    with every scope forced through the index; the similarities it returns rank the
+    entities' facts exactly as reading their vectors does."""
+    from graphmem.store import recall_reads
+    from graphmem.words import name_keys
+
+    memory.add_facts(FAMILY, user_id=user_id)
+    memory.add_facts(["Beth's brother lives in Lisbon too."], user_id=user_id + "-x")
+    scope, reads = Scope(user_id=user_id), memory_reads(memory)
+    vector = memory.embedder.embed_one(QUESTION)
+    keys = name_keys(QUESTION)
+    for scan_max in (recall_reads.EXACT_SCAN_MAX, 0):
+        recall_reads.EXACT_SCAN_MAX, before = scan_max, recall_reads.EXACT_SCAN_MAX
+        try:
+            found = reads.candidates(scope, vector, k=5, names=keys, entity_k=10, min_score=-1.0)
+            counts = reads.scope_counts(scope, recall_reads.Window())
+            assert found.counts == counts  # counted no further than EXACT_SCAN_MAX + 1
+            assert found.facts == reads.nearest_facts(scope, vector, 5, scope_facts=counts.facts)
+            assert found.named == reads.named_entities(scope, keys)
+            near = reads.nearest_entities(scope, vector, 10, -1.0, scope_entities=counts.entities)
+            assert found.near == near
+            # Scanned: every visible fact's similarity; through the index: none.
+            assert len(found.similarities) == (len(FAMILY) if scan_max else 0)
+        finally:
+            recall_reads.EXACT_SCAN_MAX = before
+    found = reads.candidates(scope, vector, k=5, names=keys, entity_k=10, min_score=-1.0)
+    entity_ids = [hit.id for hit in found.named]
+    reused = reads.entity_facts(
+        scope, entity_ids, vector, per_entity=3, similarities=found.similarities
+    )
+    read_again = reads.entity_facts(scope, entity_ids, vector, per_entity=3)
+    assert len(reused) > 0
+    assert [row[:2] for row in reused] == [row[:2] for row in read_again]
+    assert [row[2] for row in reused] == pytest.approx([row[2] for row in read_again])
+
+
+def test_a_hub_is_walked_to_but_not_through(memory: Memory, user_id: str) -> None:
+    """Two hops out of Alice reach Carol through Beth; with Beth over through_max
+    relationships, Beth is still reached but Carol is not."""
+    facts = [
+        {
+            "text": "Alice knows Beth.",
+            "entities": ["Alice", "Beth"],
+            "relations": [{"source": "Alice", "relation": "knows", "target": "Beth"}],
+        },
+        {
+            "text": "Beth knows Carol.",
+            "entities": ["Beth", "Carol"],
+            "relations": [{"source": "Beth", "relation": "knows", "target": "Carol"}],
+        },
+    ]
+    memory.add_facts(facts, user_id=user_id)
+    scope, reads = Scope(user_id=user_id), memory_reads(memory)
+    alice = reads.named_entities(scope, ["alice"])[0].id
+
+    def reached(through_max: int) -> set[str]:
+        edges = reads.walk(scope, [alice], {}, degree_cap=10, through_max=through_max)
+        return {edge.reached_name for edge in edges}
+
+    assert reached(200) == {"Beth", "Carol"}
+    assert reached(3) == {"Beth"}  # Beth: two relations and two facts' ABOUT links
