@@ -186,9 +186,8 @@ class RecallReads:
             facts = self._complete_facts(indexed, k, params, where)
         near = [_hit(r) for r in row["scanned_entities"]]
         if counts.entities > EXACT_SCAN_MAX and entity_k > 0:
-            near = [_hit(r) for r in row["indexed_entities"]]
-            if len(near) < entity_k:
-                near = self._hits(query("recall/entity_scan"), params)
+            indexed = [_hit(r) for r in row["indexed_entities"]]
+            near = self._complete_entities(indexed, entity_k, params)
         named = [_hit(r) for r in row["named"]]
         similarities = {fid: float(value) for fid, value in row["scanned_similarities"]}
         return Candidates(counts, facts, named, near, similarities)
@@ -238,33 +237,34 @@ class RecallReads:
         scope_entities: int | None = None,
     ) -> list[Hit]:
         """The scope's entities at >= min_score raw cosine, best k, exact."""
-        params = {**scope.params(), **self._entity_params(scope, embedding, k, min_score)}
+        params = self._entity_params(scope, embedding, k, min_score)
         if scope_entities is not None and scope_entities <= EXACT_SCAN_MAX:
             return self._hits(query("recall/entity_scan"), params)
         hits = self._hits(query(nearest_statements(self.store)[1]), params)
-        if len(hits) >= k:
-            return hits
-        # Short: either the scope has fewer matches or they fell outside the over-fetch.
-        return self._hits(query("recall/entity_scan"), params)
+        return self._complete_entities(hits, k, params)
+
+    def _complete_entities(self, hits: list[Hit], k: int, params: dict[str, Any]) -> list[Hit]:
+        """An index answer for entities made exact: the scan when fewer than k came back
+        (either the scope has fewer matches or they fell outside the over-fetch)."""
+        return hits if len(hits) >= k else self._hits(query("recall/entity_scan"), params)
 
     @staticmethod
     def _nearest_params(
         scope: Scope, embedding: list[float], k: int, window: Window, where: Predicate
     ) -> dict[str, Any]:
         params = {**scope.params(), **window.params(), **where.params, "embedding": embedding}
-        params.update(k=k, fetch_k=min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K)))
+        params.update(k=k, fetch_k=_fetch_k(k))
         return params
 
     @staticmethod
     def _entity_params(
         scope: Scope, embedding: list[float], k: int, min_score: float
     ) -> dict[str, Any]:
-        fetch_k = min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
         return {
             **scope.params(),
             "embedding": embedding,
             "entity_k": k,
-            "entity_fetch_k": fetch_k,
+            "entity_fetch_k": _fetch_k(k),
             "min_score": min_score,
         }
 
@@ -459,6 +459,11 @@ class RecallReads:
 
     def _hits(self, statement: str, params: dict[str, Any]) -> list[Hit]:
         return [_hit(r) for r in self._reader.read(statement, params)]
+
+
+def _fetch_k(k: int) -> int:
+    """How many hits to ask the vector index for when k must survive the scope's filter."""
+    return min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
 
 
 def _hit(r: Mapping[str, Any]) -> Hit:
