@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import numpy as np
 import pytest
 
@@ -213,6 +215,56 @@ def test_one_batch_statement_writes_idempotently(memory: Memory, user_id: str) -
         {"u": user_id},
     )
     assert [(r["key"], r["m"]) for r in mentions] == [("ada", 2), ("initech", 2)]
+
+
+def test_a_batch_sends_each_moment_once_and_stores_each_as_given(
+    memory: Memory, user_id: str
+) -> None:
+    """write/batch takes the rows' moments from one list (store/neo4j.py, Moments): one
+    instant given in two zones stays two moments, and each fact and relation stores its own
+    (zone included), a fact without an end none."""
+    from graphmem.store.neo4j import batch_row
+    from graphmem.writer import NewFact, build_batch
+
+    utc_ten = datetime(2024, 1, 1, 10, 0, tzinfo=timezone.utc)
+    plus_two = datetime(2024, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    facts = [
+        NewFact(f"Ada fact {i}", [1.0], valid_from=at, observed_at=utc_ten)
+        for i, at in enumerate([utc_ten, plus_two, utc_ten])
+    ]
+    row = batch_row(build_batch(Scope(user_id=user_id), "episode-moments", facts))
+    assert row["moments"] == [utc_ten, plus_two]
+    assert [row["moments"][1].utcoffset()] == [timedelta(hours=2)]
+    assert [(f["valid_from"], f["observed_at"], f["valid_to"]) for f in row["facts"]] == [
+        (0, 0, None),
+        (1, 0, None),
+        (0, 0, None),
+    ]
+    lives = {"source": "Ada", "relation": "lives in", "target": "Oslo"}
+    memory.add_facts(
+        [
+            {"text": "Ada lives in Oslo.", "relations": [lives], "valid_from": plus_two},
+            {"text": "Ada likes tea.", "valid_from": utc_ten},
+        ],
+        user_id=user_id,
+        timestamp=utc_ten,
+    )
+    stored = memory.store.read(
+        "MATCH (f:Fact {user_id: $u}) OPTIONAL MATCH ()-[r {fact_id: f.id}]->() "
+        "RETURN f.text AS text, f.valid_from.offsetSeconds AS offset, f.valid_from AS start, "
+        "f.observed_at AS seen, f.valid_to IS NULL AS open, r.valid_from AS relation_start "
+        "ORDER BY text",
+        {"u": user_id},
+    )
+    assert [
+        (r["text"], r["offset"], r["start"].to_native(), r["seen"].to_native(), r["open"])
+        for r in stored
+    ] == [
+        ("Ada likes tea.", 0, utc_ten, utc_ten, True),
+        ("Ada lives in Oslo.", 7200, plus_two, utc_ten, True),
+    ]
+    assert stored[1]["relation_start"].to_native() == plus_two
+    assert stored[1]["relation_start"].utcoffset() == timedelta(hours=2)
 
 
 def test_add_facts_keeps_an_entity_vector_and_its_episode_with_the_facts(

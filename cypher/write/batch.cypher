@@ -8,11 +8,16 @@
 // new), facts, ABOUT links.
 //
 // $batches: [{scope_key, user_id, agent_id, run_id, episode_id,
-//   facts:     [{id, props: {text, content_hash, scope_key, ..., `meta.<key>`}, embedding}],
+//   facts:     [{id, props: {text, content_hash, scope_key, ..., `meta.<key>`}, embedding,
+//                valid_from, valid_to, observed_at}],
 //   entities:  [{id, key, name, type, embedding, aliases}],
 //   about:     [{fact_id, key}],
 //   relations: [{source_key, type, target_key, fact_id, valid_from, valid_to, relation}],
-//   vocabulary: [{type, words}]}]
+//   vocabulary: [{type, words}],
+//   moments:   [datetime]}]
+// The rows' valid_from, valid_to and observed_at are positions in the batch's `moments`
+// (or null): an add's rows share a few distinct moments, and the driver converts each
+// datetime it sends in Python, so each is sent once (store/neo4j.py, Moments).
 //
 // Entity type labels and relation types are dynamic and pre-sanitised (identifiers.py):
 // ^[A-Z][A-Z0-9_]*$. A type label is set when the entity is created; a later mention with
@@ -66,8 +71,8 @@ CALL (b) {
   }
   WITH b, row, s, t WHERE NOT t IN targets
   CREATE (s)-[r:$(row.type) {fact_id: row.fact_id}]->(t)
-  SET r.episode_id = b.episode_id, r.valid_from = row.valid_from,
-      r.valid_to = row.valid_to, r.created_at = datetime(), r.relation = row.relation
+  SET r.episode_id = b.episode_id, r.valid_from = b.moments[row.valid_from],
+      r.valid_to = b.moments[row.valid_to], r.created_at = datetime(), r.relation = row.relation
   RETURN count(r) AS relations
 }
 CALL (b) {
@@ -75,8 +80,10 @@ CALL (b) {
   USING INDEX ep:Episode(id)
   UNWIND b.facts AS row
   MERGE (f:Fact {id: row.id})
-    ON CREATE SET f += row.props, f.created_at = datetime(), f.updated_at = datetime(),
-                  f.mentions = 1
+    ON CREATE SET f += row.props, f.valid_from = b.moments[row.valid_from],
+                  f.valid_to = b.moments[row.valid_to],
+                  f.observed_at = b.moments[row.observed_at],
+                  f.created_at = datetime(), f.updated_at = datetime(), f.mentions = 1
   WITH ep, f, row
   CALL db.create.setNodeVectorProperty(f, $vector_property, row.embedding)
   MERGE (f)-[:FROM]->(ep)
