@@ -111,9 +111,14 @@ def resolve_all(
     entities: list[PlannedEntity],
     facts: list[PlannedFact],
     llm: LLM | None,
+    known: store_candidates.Known | None = None,
 ) -> None:
-    """Decide every entity and fact: by rule, else by one batched LLM call, else safely."""
-    _decide(reader, ctx, entities, facts, ask=llm is not None)
+    """Decide every entity and fact: by rule, else by one batched LLM call, else safely.
+    `known`: what the scope holds of `lookups(...)`, when the caller read it already."""
+    if known is None:
+        keys, hashes = lookups(entities, facts, ask=llm is not None)
+        known = store_candidates.known(reader, ctx.scope, keys, hashes)
+    _decide(reader, ctx, entities, facts, known, ask=llm is not None)
     questions = [
         EntityQuestion(e.name, e.type, e.decision) for e in entities if not e.decision.settled
     ]
@@ -190,20 +195,28 @@ def embed(ctx: WriteContext, entities: list[PlannedEntity], facts: list[PlannedF
         entity.vector = vector
 
 
+def lookups(
+    entities: Sequence[PlannedEntity], facts: Sequence[PlannedFact], *, ask: bool
+) -> tuple[list[str], list[str]]:
+    """The entity keys and content hashes an add looks up in its scope (store/candidates.py,
+    known). `ask`: an LLM will settle open questions (then similar facts, equal ones among
+    them, are read by similarity, not by hash)."""
+    # The self is always read: its stored aliases (the user's name) claim names.
+    keys = [SELF_KEY, *(e.key for e in entities)]
+    return keys, [] if ask else [f.digest for f in facts]
+
+
 def _decide(
     reader: Reader,
     ctx: WriteContext,
     entities: list[PlannedEntity],
     facts: list[PlannedFact],
+    known: store_candidates.Known,
     *,
     ask: bool,
 ) -> None:
     """Decide by rule from the store's candidates; `ask`: an LLM will settle open questions."""
-    hashes = [] if ask else [f.digest for f in facts]
-    # The self is always read: its stored aliases (the user's name) claim names below.
-    keys = [SELF_KEY, *(e.key for e in entities)]
-    known = store_candidates.known(reader, ctx.scope, keys, hashes)
-    _decide_entities(reader, ctx, entities, known.entities)
+    _decide_entities(reader, ctx, entities, known.entities, known.entity_count)
     # Similar facts and relation rivals are questions for an LLM; without one they become
     # plain adds, so only equal content (a duplicate, found by `known`) decides anything.
     candidates = _fact_candidates(reader, ctx, facts, known.entities) if ask else known.duplicates
@@ -216,14 +229,16 @@ def _decide_entities(
     ctx: WriteContext,
     entities: list[PlannedEntity],
     exact: dict[str, EntityCandidate],
+    size: int | None,
 ) -> None:
+    """`size`: the scope's entity count when it was read with `exact` (else None)."""
     others = [e for e in entities if e.key != SELF_KEY]
     # An exact key of a compatible type merges whatever the vectors say (decide_entity), so
     # only the other entities need the similarity scan: in a scope that already knows most
     # names, that is a few per add instead of all of them.
     unsettled = [e for e in others if not _merges_by_key(e, exact)]
     similar = store_candidates.similar_entities(
-        reader, ctx.scope, [(e.key, e.vector) for e in unsettled], ctx.threshold
+        reader, ctx.scope, [(e.key, e.vector) for e in unsettled], ctx.threshold, size
     )
     found = {
         e.key: [c for c in similar.get(i, []) if c.key != SELF_KEY] for i, e in enumerate(unsettled)

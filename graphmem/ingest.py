@@ -29,6 +29,7 @@ from graphmem.decisions import (
     constrain_types,
     count_usage,
     embed,
+    lookups,
     plan,
     resolve_all,
 )
@@ -46,7 +47,6 @@ from graphmem.store.neo4j import (
     TransactionReader,
     WriteBatch,
     apply_batches,
-    write_episodes_in,
 )
 from graphmem.validity import closing_time, replaces
 from graphmem.writer import NewEntity, NewFact, NewRelation, build_batch, stable_id
@@ -166,7 +166,6 @@ class _Writes:
     touched: list[str]  # keys of entities merged into another key: a mention to count
     duplicates: list[str]  # ids of stored facts this add repeats (NONE)
     supersessions: list[changes.Supersession]
-    log: list[changes.Change]
 
 
 def _resolve_and_write(
@@ -174,9 +173,12 @@ def _resolve_and_write(
 ) -> dict[str, Any]:
     """An add without an LLM: lock, read candidates, decide and write in one transaction."""
 
+    keys, hashes = lookups(entities, facts, ask=False)
+
     def work(tx: ManagedTransaction) -> tuple[_Writes, list[dict[str, str]]]:
-        changes.lock_scope_in(tx, ctx.scope, ctx.episode_id)
-        resolve_all(TransactionReader(tx), ctx, entities, facts, None)
+        # The lock, the episode and the first reads in one statement; decisions under it.
+        known = changes.open_add_in(tx, ctx.scope, ctx.episode, keys, hashes)
+        resolve_all(TransactionReader(tx), ctx, entities, facts, None, known)
         writes = _writes(ctx, entities, facts)
         return writes, _apply(tx, ctx, writes)
 
@@ -220,25 +222,23 @@ def _writes(ctx: WriteContext, entities: list[PlannedEntity], facts: list[Planne
     for fact, row in zip(written, batch.facts, strict=True):
         fact.id = row.id
     supersessions = _supersessions(ctx, written)
+    batch.changes = _changes(ctx, written, supersessions)  # logged by write/batch
     return _Writes(
         batch=batch,
         touched=[e.final_key for e in entities if not e.write_row],
         duplicates=[c.id for f in facts if f.decision.event == "NONE" for c in f.decision.existing],
         supersessions=supersessions,
-        log=_changes(ctx, written, supersessions),
     )
 
 
 def _apply(tx: ManagedTransaction, ctx: WriteContext, writes: _Writes) -> list[dict[str, str]]:
-    """The add's statements, inside its transaction (after the scope's lock); the relations
-    its supersessions retired."""
-    if ctx.episode is not None:
-        write_episodes_in(tx, [ctx.episode])
+    """The add's statements, inside its transaction (after the scope's lock and the
+    episode: write/open_add, or written before an LLM call); the relations its
+    supersessions retired."""
     apply_batches(tx, [writes.batch])
     changes.touch_entities_in(tx, ctx.scope, writes.touched)
     changes.bump_facts_in(tx, ctx.scope, ctx.episode_id, writes.duplicates)
     retired = changes.supersede_in(tx, ctx.scope, writes.supersessions)
-    changes.log_in(tx, ctx.scope, writes.log)
     if ctx.episode is None or ctx.episode["status"] != ctx.final_status:
         changes.set_episode_status_in(tx, ctx.episode_id, ctx.final_status)
     return retired

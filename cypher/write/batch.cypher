@@ -1,11 +1,12 @@
 // Everything an add writes to the graph, for one scope (an add) or many (a bulk load):
 // facts (vectors stored, linked to their episode), entities (upserted by (scope_key, key);
-// the uniqueness constraint makes concurrent writers converge on one node), ABOUT links and
-// typed relations. Idempotent: MERGE on stable ids and keys (a relation is created unless
-// its fact already carries it), so a retried transaction or a re-extracted episode writes
-// the same graph. One statement, one round trip, however many rows. The subqueries run in
-// order for each batch: entities, then relations (before the facts, to see which facts are
-// new), facts, ABOUT links.
+// the uniqueness constraint makes concurrent writers converge on one node), ABOUT links,
+// typed relations, and the add's change log (a bulk load has none). Idempotent: MERGE on
+// stable ids and keys (a relation is created unless its fact already carries it), so a
+// retried transaction or a re-extracted episode writes the same graph. One statement, one
+// round trip, however many rows. The subqueries run in order for each batch: entities,
+// then relations (before the facts, to see which facts are new), facts, ABOUT links,
+// vocabulary, change log.
 //
 // $batches: [{scope_key, user_id, agent_id, run_id, episode_id,
 //   facts:     [{id, props: {text, content_hash, scope_key, ..., `meta.<key>`}, embedding,
@@ -14,6 +15,7 @@
 //   about:     [{fact_id, key}],
 //   relations: [{source_key, type, target_key, fact_id, valid_from, valid_to, relation}],
 //   vocabulary: [{type, words}],
+//   changes:   [{id, seq, target_id, op, old, new, actor, reason, episode_id}],
 //   moments:   [datetime]}]
 // The rows' valid_from, valid_to and observed_at are positions in the batch's `moments`
 // (or null): an add's rows share a few distinct moments, and the driver converts each
@@ -106,5 +108,12 @@ CALL (b) {
   SET v.words = (coalesce(v.words, []) + row.words)[-400..]
   RETURN count(v) AS vocabularies
 }
+// The change log (as write/changes writes it).
+CALL (b) {
+  UNWIND b.changes AS c
+  WITH c, b.scope_key AS scope_key
+  // graphmem:include write/parts/change
+  RETURN count(x) AS changes
+}
 RETURN sum(facts) AS facts, sum(entities) AS entities, sum(about) AS about,
-       sum(relations) AS relations
+       sum(relations) AS relations, sum(changes) AS changes

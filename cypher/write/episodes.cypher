@@ -9,9 +9,5 @@ MERGE (s:Scope {key: row.scope_key})
   ON CREATE SET s.user_id = row.user_id, s.agent_id = row.agent_id, s.run_id = row.run_id,
                 s.created_at = datetime()
 SET s.writes = coalesce(s.writes, 0) + 1
-MERGE (ep:Episode {id: row.id})
-  ON CREATE SET ep.scope_key = row.scope_key, ep.user_id = row.user_id,
-                ep.agent_id = row.agent_id, ep.run_id = row.run_id, ep.messages = row.messages,
-                ep.status = row.status, ep.infer = row.infer, ep.created_at = datetime()
-SET ep.updated_at = datetime()
+// graphmem:include write/parts/episode
 RETURN count(ep) AS written

@@ -7,11 +7,9 @@
 //   scope (facts of this same episode excepted: a retry is not a race);
 // - gone: which of the entity $keys and stored $fact_ids the decisions rest on (an entity
 //   merged into, a fact repeated) a delete has meanwhile removed.
-// An add without an LLM decides under the lock and passes no hashes, keys or ids.
-MERGE (s:Scope {key: $scope_key})
-  ON CREATE SET s.user_id = $user_id, s.agent_id = $agent_id, s.run_id = $run_id,
-                s.created_at = datetime()
-SET s.writes = coalesce(s.writes, 0) + 1
+// An add without an LLM decides under the lock: write/open_add takes it (and passes no hashes,
+// keys or ids).
+// graphmem:include write/parts/lock_scope
 WITH s
 CALL (s) {
   UNWIND $hashes AS hash

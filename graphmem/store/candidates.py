@@ -22,36 +22,52 @@ from graphmem.validity import Span
 CANDIDATES_PER_ITEM = 5
 # Over-fetch per item from the vector index on large scopes.
 INDEX_FETCH_K = 500
+# Scope sizes are counted no further than this: past EXACT_SCAN_MAX_FACTS the index is read.
+SCOPE_COUNT_CAP = EXACT_SCAN_MAX_FACTS + 1
 
 
 @dataclass
 class Known:
     """What a scope already holds of an add: entities by exact key, and for each content
-    hash (by position) the active facts with equal content."""
+    hash (by position) the active facts with equal content; and how many entities the scope
+    holds (up to EXACT_SCAN_MAX_FACTS + 1) when that was read with them (else None)."""
 
     entities: dict[str, EntityCandidate] = field(default_factory=dict)
     duplicates: dict[int, list[FactCandidate]] = field(default_factory=dict)
+    entity_count: int | None = None
 
 
 def known(store: Reader, scope: Scope, keys: Sequence[str], hashes: Sequence[str]) -> Known:
     """Entities with these exact keys and facts with these content hashes: one round trip."""
     if not keys and not hashes:
         return Known()
-    params = {
+    return known_from(store.read(query("resolve/known"), known_params(scope, keys, hashes))[0])
+
+
+def known_params(scope: Scope, keys: Sequence[str], hashes: Sequence[str]) -> dict[str, Any]:
+    """The parameters of resolve/parts/known (for resolve/known and write/open_add)."""
+    return {
         "scope_key": scope.key,
         "keys": sorted(set(keys)),
         "items": [{"index": i, "content_hash": h} for i, h in enumerate(hashes)],
     }
-    record = store.read(query("resolve/known"), params)[0]
+
+
+def known_from(record: Any) -> Known:
+    """Known from a record of resolve/parts/known's `entities` and `facts`, with the
+    `entity_count` of resolve/parts/entity_count when the statement read it."""
     entities = {
         e["key"]: EntityCandidate(
-            e["id"], e["key"], e["name"], e["type"], aliases=frozenset(e["aliases"] or ())
+            e["id"],
+            e["key"],
+            e["name"],
+            e["type"],
+            aliases=frozenset(e["aliases"] or ()),
         )
         for e in record["entities"]
     }
-    return Known(
-        entities, {i: [_fact(h) for h in hits] for i, hits in _grouped(record["facts"]).items()}
-    )
+    duplicates = {i: [_fact(h) for h in hits] for i, hits in _grouped(record["facts"]).items()}
+    return Known(entities, duplicates, record.get("entity_count"))
 
 
 def entities_by_key(store: Reader, scope: Scope, keys: Sequence[str]) -> dict[str, EntityCandidate]:
@@ -64,12 +80,14 @@ def similar_entities(
     scope: Scope,
     items: Sequence[tuple[str, list[float]]],
     threshold: float,
+    size: int | None = None,
 ) -> dict[int, list[EntityCandidate]]:
-    """For each (key, embedding), other entities of the scope at raw cosine >= threshold."""
+    """For each (key, embedding), other entities of the scope at raw cosine >= threshold.
+    `size`: the scope's entity count when already read (Known.entity_count)."""
     rows = [
         {"index": i, "key": key, "embedding": Vector(vec)} for i, (key, vec) in enumerate(items)
     ]
-    found = _similar(store, scope, rows, threshold, "entity")
+    found = _similar(store, scope, rows, threshold, "entity", size)
     return {i: [_entity(h) for h in hits] for i, hits in found.items()}
 
 
@@ -104,7 +122,12 @@ def facts_behind_relations(
 
 
 def _similar(
-    store: Reader, scope: Scope, rows: list[dict[str, Any]], threshold: float, kind: str
+    store: Reader,
+    scope: Scope,
+    rows: list[dict[str, Any]],
+    threshold: float,
+    kind: str,
+    size: int | None = None,
 ) -> dict[int, list[dict[str, Any]]]:
     if not rows:
         return {}
@@ -114,10 +137,11 @@ def _similar(
         "threshold": threshold,
         "k": CANDIDATES_PER_ITEM,
     }
-    counts = store.read(
-        query("resolve/scope_counts"), {"scope_key": scope.key, "cap": EXACT_SCAN_MAX_FACTS + 1}
-    )[0]
-    size = counts["entities"] if kind == "entity" else counts["facts"]
+    if size is None:
+        counts = store.read(
+            query("resolve/scope_counts"), {"scope_key": scope.key, "cap": SCOPE_COUNT_CAP}
+        )[0]
+        size = counts["entities"] if kind == "entity" else counts["facts"]
     if size <= EXACT_SCAN_MAX_FACTS:
         return _grouped(store.read(query(f"resolve/{kind}_vector_exact"), params))
     fetch_k = min(MAX_FETCH_K, INDEX_FETCH_K)

@@ -18,6 +18,7 @@ from neo4j import ManagedTransaction
 
 from graphmem.errors import NotFoundError
 from graphmem.models import Scope
+from graphmem.store import candidates
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import GraphStore
 
@@ -105,6 +106,27 @@ def lock_scope_in(
     }
     record = tx.run(query("write/lock_scope"), params).single()
     return (list(record["taken"]), list(record["gone"])) if record else ([], [])
+
+
+def open_add_in(
+    tx: ManagedTransaction,
+    scope: Scope,
+    episode: Mapping[str, Any] | None,
+    keys: Sequence[str],
+    hashes: Sequence[str],
+) -> candidates.Known:
+    """An add without an LLM, first statement (write/open_add): lock the scope (as
+    lock_scope_in), write its episode (when given), and read what the scope holds of the
+    add: the entities with these keys, the active facts with these content hashes, and how
+    many entities the scope has (for the similarity read)."""
+    params = {
+        **candidates.known_params(scope, keys, hashes),
+        **scope.params(),
+        "episodes": [dict(episode)] if episode is not None else [],
+        "cap": candidates.SCOPE_COUNT_CAP,
+    }
+    record = tx.run(query("write/open_add"), params).single()
+    return candidates.known_from(record)
 
 
 def lock_scopes_in(tx: ManagedTransaction, scope_keys: Sequence[str]) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import neo4j
 from neo4j import Driver, GraphDatabase, ManagedTransaction
@@ -22,6 +22,9 @@ from graphmem.store.cypher import query
 from graphmem.store.schema import ensure_schema, read_space
 from graphmem.store.vectors import SLOT_A, EmbeddingSpace, VectorSlot
 from graphmem.urls import masked_url, masked_urls_in
+
+if TYPE_CHECKING:  # store/changes.py builds on this module
+    from graphmem.store.changes import Change
 
 T = TypeVar("T")
 # The access mode a unit of work runs in: a cluster routes READ to secondaries, WRITE to
@@ -145,6 +148,8 @@ class WriteBatch:
     # Relation type -> the words its facts describe it with (one entry per occurrence):
     # appended to the scope's RelationWords, which recall matches query words against.
     vocabulary: dict[str, list[str]] = field(default_factory=dict)
+    # The add's change-log entries, written by the same statement (a bulk load has none).
+    changes: list[Change] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -430,7 +435,11 @@ def write_episodes_in(tx: ManagedTransaction, rows: Sequence[dict[str, Any]]) ->
 def apply_batches(tx: ManagedTransaction, batches: Sequence[WriteBatch]) -> None:
     """Write batches of any scopes in one statement (write/batch), inside a caller's
     transaction (the write path adds its own steps): one round trip."""
-    rows = [batch_row(b) for b in batches if b.facts or b.entities or b.about or b.relations]
+    rows = [
+        batch_row(b)
+        for b in batches
+        if b.facts or b.entities or b.about or b.relations or b.changes
+    ]
     if rows:
         tx.run(query("write/batch"), {"batches": rows}).consume()
 
@@ -456,6 +465,7 @@ def batch_row(batch: WriteBatch) -> dict[str, Any]:
             for r in batch.relations
         ],
         "vocabulary": [{"type": t, "words": w} for t, w in batch.vocabulary.items() if w],
+        "changes": [dict(vars(c)) for c in batch.changes],
         "moments": moments.values,
     }
 
