@@ -193,10 +193,12 @@ def _write(
     writer stored these facts, or a delete removed an entity or fact they rest on."""
     writes = _writes(ctx, entities, facts)
     hashes = [row.props["content_hash"] for row in writes.batch.facts]
+    # Entities written without their vector rest on the stored one (_stored_vector_kept).
+    keys = writes.touched + [row.key for row in writes.batch.entities if row.embedding is None]
 
     def work(tx: ManagedTransaction) -> list[dict[str, str]]:
         taken, gone = changes.lock_scope_in(
-            tx, ctx.scope, ctx.episode_id, hashes, writes.touched, writes.duplicates
+            tx, ctx.scope, ctx.episode_id, hashes, keys, writes.duplicates
         )
         if taken or gone:
             raise _FactsTaken
@@ -215,7 +217,13 @@ def _writes(ctx: WriteContext, entities: list[PlannedEntity], facts: list[Planne
     }
     rows = [e for e in entities if e.write_row and e.final_key in referenced]
     new_entities = [
-        NewEntity(e.name, e.type, e.vector, explicit_key=e.final_key, aliases=_aliases(ctx, e))
+        NewEntity(
+            e.name,
+            e.type,
+            None if _stored_vector_kept(e) else e.vector,
+            explicit_key=e.final_key,
+            aliases=_aliases(ctx, e),
+        )
         for e in rows
     ]
     batch = build_batch(ctx.scope, ctx.episode_id, new_facts, new_entities)
@@ -242,6 +250,14 @@ def _apply(tx: ManagedTransaction, ctx: WriteContext, writes: _Writes) -> list[d
     if ctx.episode is None or ctx.episode["status"] != ctx.final_status:
         changes.set_episode_status_in(tx, ctx.episode_id, ctx.final_status)
     return retired
+
+
+def _stored_vector_kept(entity: PlannedEntity) -> bool:
+    """True for an entity stored under its own key with a vector: write/batch keeps a stored
+    vector, so sending this one again (most of an add's entities, in a scope that knows
+    their names) would only cost packing and transfer."""
+    stored = entity.decision.merge_into
+    return stored is not None and stored.key == entity.final_key and stored.embedded
 
 
 def _aliases(ctx: WriteContext, entity: PlannedEntity) -> list[str]:

@@ -58,6 +58,8 @@ class EntityCandidate:
     score: float = 1.0
     # Other names (keys) it is known by; only the scope's self entity has any.
     aliases: frozenset[str] = frozenset()
+    # Whether it has a vector in the active slot (write/batch stores one only where none is).
+    embedded: bool = True
 
 
 @dataclass(frozen=True)

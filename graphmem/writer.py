@@ -33,7 +33,7 @@ def stable_id(*parts: str) -> str:
 class NewEntity:
     name: str
     type: str
-    embedding: list[float]
+    embedding: list[float] | None  # None: the stored entity keeps its vector
     # Set when the key is not the name's: the scope's self entity ("__self__"), or a name
     # shared with an entity of another type ("jordan [place]"). Added for the write path.
     explicit_key: str | None = None

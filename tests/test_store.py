@@ -292,6 +292,41 @@ def test_add_facts_keeps_an_entity_vector_and_its_episode_with_the_facts(
     assert [(r["s"], r["n"]) for r in episodes] == [("stored", 1)]
 
 
+def test_an_add_sends_an_entity_vector_only_where_none_is_stored(
+    memory: Memory, user_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored entity's vector stays, so a later add leaves it out of its rows; an entity
+    stored without one (a bulk load's, a cleared slot) gets the add's."""
+    from graphmem.store import neo4j as store_neo4j
+
+    sent: list[dict] = []
+    real_batch_row = store_neo4j.batch_row
+
+    def recording(batch):  # type: ignore[no-untyped-def]
+        row = real_batch_row(batch)
+        sent.extend(row["entities"])
+        return row
+
+    monkeypatch.setattr(store_neo4j, "batch_row", recording)
+    fact = {"text": "Cy reads books.", "entities": [{"name": "Cy", "type": "Person"}]}
+    memory.add_facts([fact], user_id=user_id)
+    assert [e["embedding"] is not None for e in sent] == [True]
+    sent.clear()
+    memory.add_facts([{**fact, "text": "Cy reads poems."}], user_id=user_id)
+    assert [e["embedding"] for e in sent] == [None]
+    vector = "MATCH (e:Entity {user_id: $u, key: 'cy'}) RETURN e.embedding AS v"
+    memory.store.write(
+        lambda tx: tx.run(
+            "MATCH (e:Entity {user_id: $u, key: 'cy'}) REMOVE e.embedding", u=user_id
+        ).consume()
+    )
+    assert memory.store.read(vector, {"u": user_id})[0]["v"] is None
+    sent.clear()
+    memory.add_facts([{**fact, "text": "Cy reads plays."}], user_id=user_id)
+    assert [e["embedding"] is not None for e in sent] == [True]
+    assert memory.store.read(vector, {"u": user_id})[0]["v"] is not None
+
+
 @pytest.mark.parametrize(
     "bad",
     [

@@ -63,6 +63,7 @@ def known_from(record: Any) -> Known:
             e["name"],
             e["type"],
             aliases=frozenset(e["aliases"] or ()),
+            embedded=e["embedded"],
         )
         for e in record["entities"]
     }
