@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from graphmem import identifiers
@@ -66,9 +67,10 @@ class WriteContext:
     # References of the images the messages carried (graphmem/images.py), kept on each fact.
     attachments: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def self_aliases(self) -> frozenset[str]:
-        """Names of the scope's self besides "I"/"me": its user_id and the speaker's name."""
+        """Names of the scope's self besides "I"/"me": its user_id and the speaker's name.
+        Kept once computed: key_of asks for it for every name of every fact."""
         names = (self.scope.user_id, self.speaker)
         return frozenset(entity_key(n) for n in names if n and entity_key(n))
 

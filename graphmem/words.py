@@ -18,6 +18,7 @@ import snowballstemmer
 from graphmem.models import entity_key
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
+_POSSESSIVE_S = re.compile(r"['\u2019]s$")  # "Alice's" -> "alice"
 MAX_NAME_WORDS = 4  # the longest entity name a query is searched for, in words
 MAX_NAME_KEYS = 512
 _EDGE_PUNCTUATION = string.punctuation + "\u2018\u2019\u201c\u201d\u00bf\u00a1"
@@ -47,7 +48,7 @@ _STEM_LOCK = threading.Lock()  # snowballstemmer's stemmer objects keep state pe
 def words(text: str) -> list[str]:
     """Lower-case words of `text`, a possessive 's dropped ("Alice's" -> "alice")."""
     found = _WORD.findall(entity_key(text))
-    return [re.sub(r"['\u2019]s$", "", w) for w in found]
+    return [_POSSESSIVE_S.sub("", w) for w in found]
 
 
 def says_first_person(text: str) -> bool:
@@ -93,7 +94,7 @@ def cues(query: str, names: Iterable[str] = ()) -> list[Cue]:
     The anchor is where the first of `names` (or the first I / me / my) stands; with none,
     words keep their order."""
     tokens = _TOKEN.findall(entity_key(query))
-    bare = [re.sub(r"['\u2019]s$", "", t) for t in tokens]
+    bare = [_POSSESSIVE_S.sub("", t) for t in tokens]
     named = {w for name in names for w in words(name)}
     anchor = next((i for i, w in enumerate(bare) if w in named or w in FIRST_PERSON), len(bare))
     found: list[tuple[int, str, bool]] = []
