@@ -1,8 +1,9 @@
 """Recall latency at 10k / 100k / 1M facts over 1,000 users, small-tenant recall@10 vs exact.
 
 One Neo4j, filled step by step (10k, then up to 100k, then up to 1M) through graphmem's own
-write statements (writer.build_batch rows, written by write/episodes and write/batch as
-add_facts writes them; see BulkWriter), in transactions of ~--batch facts of as many users
+write statements (writer.build_batch rows, written by write/episodes, whose episode part
+add_facts runs in write/open_add, and write/batch as add_facts writes them; see BulkWriter),
+in transactions of ~--batch facts of as many users
 as fit, smallest users first. Facts per user follow a Zipf(1) law over 1,000 users (the
 biggest tenant holds ~13% of the facts, the smallest a handful), plus one small tenant of
 200 facts loaded first ("tenant-small").
@@ -158,8 +159,9 @@ class BulkWriter:
 
     Rows come from graphmem.writer.build_batch (the ids, properties and sanitised labels and
     types add_facts writes) and go through the statements add_facts runs: write/episodes
-    (the scope and episode of each batch) and write/batch (facts with their vectors,
-    entities, ABOUT links, relations), each statement once per transaction for all of its
+    (the scope and episode of each batch, as the episode part of write/open_add writes it)
+    and write/batch (facts with their vectors, entities, ABOUT links, relations), each
+    statement once per transaction for all of its
     batches, which may belong to hundreds of users. What an add does besides is left out:
     the candidate reads under the scope's lock and the change log (the data is new by
     construction, and recall reads neither). Entity vectors are sent once per entity.
