@@ -48,6 +48,11 @@ class OnnxFolder:
         self.tokenizer.enable_padding()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
+        # No busy-waiting between runs: by default the pool's threads spin for a while after
+        # each run, ~20 ms of CPU per query embedding on a 2-core machine, taken from the
+        # Neo4j server and the search that follow it (bench/README.md, "The query's
+        # embedding").
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = onnxruntime.InferenceSession(
                 str(onnx_file), options, providers=["CPUExecutionProvider"]
