@@ -20,24 +20,7 @@ from graphmem.errors import NotFoundError
 from graphmem.models import Scope
 from graphmem.store import candidates
 from graphmem.store.cypher import query
-from graphmem.store.neo4j import GraphStore
-
-Op = str  # "ADD" | "UPDATE" | "SUPERSEDE" | "DELETE"
-
-
-@dataclass
-class Change:
-    """One entry of the append-only change log."""
-
-    id: str
-    seq: int
-    target_id: str
-    op: Op
-    old: str | None
-    new: str | None
-    actor: str
-    reason: str | None = None
-    episode_id: str | None = None
+from graphmem.store.neo4j import Change, GraphStore
 
 
 @dataclass

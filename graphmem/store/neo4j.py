@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import neo4j
 from neo4j import Driver, GraphDatabase, ManagedTransaction
@@ -22,9 +22,6 @@ from graphmem.store.cypher import query
 from graphmem.store.schema import ensure_schema, read_space
 from graphmem.store.vectors import SLOT_A, EmbeddingSpace, VectorSlot
 from graphmem.urls import masked_url, masked_urls_in
-
-if TYPE_CHECKING:  # store/changes.py builds on this module
-    from graphmem.store.changes import Change
 
 T = TypeVar("T")
 # The access mode a unit of work runs in: a cluster routes READ to secondaries, WRITE to
@@ -133,6 +130,24 @@ class RelationRow:
     valid_to: Any = None
     # Set for a relation stored as history (type identifiers.HISTORY_RELATION): its own type.
     relation: str | None = None
+
+
+Op = str  # "ADD" | "UPDATE" | "SUPERSEDE" | "DELETE"
+
+
+@dataclass
+class Change:
+    """One entry of the append-only change log (store/changes.py writes and reads it)."""
+
+    id: str
+    seq: int
+    target_id: str
+    op: Op
+    old: str | None
+    new: str | None
+    actor: str
+    reason: str | None = None
+    episode_id: str | None = None
 
 
 @dataclass
