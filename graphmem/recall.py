@@ -287,13 +287,18 @@ class Recaller:
         paths = self._paths(request, embedding, window, where, anchors, asked, cands)
         weights = asked.types
         seeds = self._seeds(cands, counts.facts, found.near, degrees, anchors)
-        for node, value in _path_nodes(paths, tune.path_spread).items():
+        # Entities only a path reached are walked one hop: the path already says how they
+        # bear on the query, and their second hops were most of a 3-hop question's walk
+        # (~1,000 of ~1,150 relations read, bench/README.md section 7).
+        on_paths = _path_nodes(paths, tune.path_spread)
+        reached_by_path = [node for node in on_paths if node not in seeds]
+        for node, value in on_paths.items():
             seeds[node] = max(seeds.get(node, 0.0), value)
         if not seeds:
             return
         edges = self.reads.walk(
             scope, list(seeds), weights, degree_cap=tune.degree_cap,
-            through_max=tune.through_max, window=window,
+            through_max=tune.through_max, window=window, one_hop_ids=reached_by_path,
         )  # fmt: skip
         ordered_seeds = sorted(seeds, key=lambda sid: -seeds[sid])
         walked = sorted(edges, key=lambda e: e.hop)

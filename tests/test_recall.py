@@ -267,3 +267,6 @@ def test_a_hub_is_walked_to_but_not_through(memory: Memory, user_id: str) -> Non
 
     assert reached(200) == {"Beth", "Carol"}
     assert reached(3) == {"Beth"}  # Beth: two relations and two facts' ABOUT links
+    # A seed only a relational path reached is walked one hop.
+    one_hop = reads.walk(scope, [alice], {}, degree_cap=10, through_max=200, one_hop_ids=[alice])
+    assert {edge.reached_name for edge in one_hop} == {"Beth"}

@@ -27,8 +27,10 @@ CALL (a) {
   LIMIT $degree_cap
   RETURN r, b, 1 AS hop
   UNION
+  // Seeds in $one_hop_ids (entities a relational path reached: the path already says how
+  // they bear on the query) are walked one hop only.
   MATCH (a)-[r0]-(m:Entity)
-  WHERE m.scope_key = a.scope_key
+  WHERE NOT a.id IN $one_hop_ids AND m.scope_key = a.scope_key
     AND ($include_invalidated OR r0.invalidated_at IS NULL)
     AND ($as_of IS NULL OR r0.valid_from IS NULL OR datetime({datetime: r0.valid_from}) <= $as_of)
     AND ($valid_after IS NULL OR r0.valid_to IS NULL

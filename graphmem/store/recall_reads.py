@@ -298,13 +298,17 @@ class RecallReads:
         degree_cap: int,
         through_max: int,
         window: Window = Window(),
+        one_hop_ids: Sequence[str] = (),
     ) -> list[Edge]:
+        """The 1-2 hop neighbourhood of the seeds (recall/walk); those in one_hop_ids are
+        walked one hop only."""
         if not seed_ids:
             return []
         params = {
             **scope.params(),
             **window.params(),
             "seed_ids": list(seed_ids),
+            "one_hop_ids": list(one_hop_ids),
             "type_weights": dict(type_weights),
             "degree_cap": degree_cap,
             "through_max": through_max,
