@@ -21,7 +21,8 @@ transaction (one snapshot). The stages, in order:
 4. Walk and proximity: the anchors (hubs aside), the entities at >= the threshold to the
    query and the entities paths reached seed a 1-2 hop walk (relations the query asks
    for first, degree-capped, never through an entity of more than through_max
-   relationships); the facts of the reached entities join the candidates
+   relationships; an entity only a path reached, one hop: the path already says how it
+   bears on the query); the facts of the reached entities join the candidates
    (within expansion budgets) and proximity is personalised PageRank over that subgraph.
 5. Scoring:
 
