@@ -36,7 +36,7 @@ from graphmem.shapes import iso
 from graphmem.store import changes
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import GraphStore, Vector
-from graphmem.store.vectors import VECTOR_PROPERTIES
+from graphmem.store.vectors import VECTOR_PROPERTIES, f16_bytes
 from graphmem.writer import content_hash, stable_id
 
 FORMAT = "graphmem-export"
@@ -344,6 +344,8 @@ def _embed(embedder: Embedder, rows: _Rows) -> None:
     vectors = embedder.embed(texts) if texts else []
     for row, vector in zip([*rows.facts, *rows.entities], vectors, strict=True):
         row["embedding"] = Vector(vector)
+    for row in rows.facts:
+        row["f16"] = f16_bytes(row["embedding"])
 
 
 def _write(tx: ManagedTransaction, rows: _Rows) -> dict[str, int]:

@@ -312,7 +312,8 @@ class Recaller:
         for _, fid, score, entity_ids in about:  # entity degrees unknown here: not seeds
             cand = cands.setdefault(fid, Candidate(fid))
             cand.sources.add("graph")
-            cand.vector, cand.entity_ids, cand.linked = max(score, 0.0), entity_ids, True
+            if not cand.linked:  # a nearest read's similarity is exact, entity_facts' may not be
+                cand.vector, cand.entity_ids, cand.linked = max(score, 0.0), entity_ids, True
         asked = tune.paths.threshold
         edge_weights = [1.0 + tune.relation_boost * (weights.get(e.relation, 0.0) >= asked)
                         for e in edges]  # fmt: skip

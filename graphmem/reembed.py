@@ -35,7 +35,14 @@ from graphmem.errors import GraphMemError, InputError
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import SPACE_TTL_S, GraphStore, Vector, search_supported
 from graphmem.store.schema import ensure_vector_indexes, read_space
-from graphmem.store.vectors import SLOTS, EmbeddingSpace, VectorSlot, other_slot, same_model
+from graphmem.store.vectors import (
+    SLOTS,
+    EmbeddingSpace,
+    VectorSlot,
+    f16_bytes,
+    other_slot,
+    same_model,
+)
 
 DEFAULT_BATCH_SIZE = 256
 # The switch is retried after another catch-up sweep when writes keep landing in between.
@@ -227,13 +234,17 @@ class _Run:
             full = len(rows) == self.batch_size
             next_label = label if full else ("Entity" if label == "Fact" else None)
             vectors = self.embedder.embed([r["text"] for r in rows]) if rows else []
-            embedded = [{**r, "vector": Vector(v)} for r, v in zip(rows, vectors, strict=True)]
+            embedded = [
+                {**r, "vector": Vector(v), "f16": f16_bytes(v) if label == "Fact" else None}
+                for r, v in zip(rows, vectors, strict=True)
+            ]
             job = self._write(
                 "reembed/write_batch",
                 {
                     "label": label,
                     "rows": embedded,
                     "target_property": target.property,
+                    "target_f16_property": target.f16_property,
                     "after": rows[-1]["id"] if full else "",
                     "next_label": next_label,
                 },
@@ -257,7 +268,12 @@ class _Run:
             self.store.write(lambda tx, n=name: tx.run(query("admin/drop_index"), {"name": n}))
         while label is not None:
             statement = "reembed/clear_facts" if label == "Fact" else "reembed/clear_entities"
-            params = {"property": slot.property, "after": after, "batch_size": self.batch_size}
+            params = {
+                "property": slot.property,
+                "f16_property": slot.f16_property,
+                "after": after,
+                "batch_size": self.batch_size,
+            }
             record = self.store.write(
                 lambda tx, p=params, s=statement: tx.run(query(s), p).single()
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 
 from graphmem.context import estimate_tokens, render
@@ -11,6 +12,8 @@ from graphmem.errors import InputError
 from graphmem.memory import Memory
 from graphmem.models import Scope
 from graphmem.recall import Recaller, Request
+from graphmem.store.vectors import F16_SIMILARITY_ERROR, f16_bytes, f16_similarities
+from graphmem.upgrade import fill_f16_copies
 
 QUESTION = "Where does Alice's sister live?"
 FAMILY = [
@@ -236,10 +239,90 @@ def test_the_first_read_answers_as_the_single_reads_do(memory: Memory, user_id: 
     reused = reads.entity_facts(
         scope, entity_ids, vector, per_entity=3, similarities=found.similarities
     )
-    read_again = reads.entity_facts(scope, entity_ids, vector, per_entity=3)
+    # Without similarities the facts' float16 copies are scored (within the bound); a
+    # similarity map that names none of them makes entity_facts read every vector itself.
+    from_copies = reads.entity_facts(scope, entity_ids, vector, per_entity=3)
+    read_again = reads.entity_facts(scope, entity_ids, vector, per_entity=3, similarities=NONE)
     assert len(reused) > 0
     assert [row[:2] for row in reused] == [row[:2] for row in read_again]
     assert [row[2] for row in reused] == pytest.approx([row[2] for row in read_again])
+    assert [row[:2] for row in from_copies] == [row[:2] for row in read_again]
+    assert [row[2] for row in from_copies] == pytest.approx(
+        [row[2] for row in read_again],
+        abs=F16_SIMILARITY_ERROR,  # scores are cosines
+    )
+
+
+# A similarity map that names no fact: entity_facts then scores every fact from its vector.
+NONE = {"no-such-fact": 0.0}
+
+
+def test_float16_copies_score_within_their_bound() -> None:
+    rng = np.random.default_rng(7)
+    query_vector = rng.normal(size=384)
+    vectors = rng.normal(size=(500, 384)) * rng.uniform(0.01, 40.0, size=(500, 1))
+    vectors[:5] = query_vector  # exact matches, and near-ties among them
+    exact = (
+        vectors @ query_vector / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query_vector))
+    )
+    copies = f16_similarities(query_vector.tolist(), [f16_bytes(v) for v in vectors])
+    assert np.abs(copies - exact).max() <= F16_SIMILARITY_ERROR
+    assert len(f16_bytes(vectors[0])) == 2 * 384
+    assert f16_similarities(query_vector.tolist(), []).size == 0
+
+
+def test_a_large_scope_scanned_from_float16_copies_ranks_as_the_exact_scan(
+    memory: Memory, user_id: str
+) -> None:
+    """recall/fact_scan_f16 + the exact re-score of its shortlist (what a large scope's
+    short index answer falls back to) returns fact_scan's hits: same ids, order, scores and
+    entities, also among near-ties and when some facts have no float16 copy."""
+    from graphmem.filters import NO_FILTER
+    from graphmem.store.cypher import query
+    from graphmem.store.recall_reads import Window
+
+    rooms = ["red", "blue", "green", "amber"]
+    facts = [
+        {"text": f"Meeting {i} moved to the {rooms[i % 4]} room.", "entities": [f"Meeting {i}"]}
+        for i in range(40)
+    ]
+    memory.add_facts(facts, user_id=user_id)
+    scope, reads = Scope(user_id=user_id), memory_reads(memory)
+    vector = memory.embedder.embed_one("Which room did the meeting move to?")
+
+    def both(k: int) -> tuple[list, list]:
+        params = reads._nearest_params(scope, vector, k, Window(), NO_FILTER)
+        exact = reads._hits(query("recall/fact_scan"), params)
+        return reads._scan_large(params, NO_FILTER), exact
+
+    for k in (1, 3, 10, 40, 60):
+        from_copies, exact = both(k)
+        assert from_copies == exact and len(exact) == min(k, 40)
+    shown = memory.get_all(user_id=user_id)["results"][0]
+    assert not [key for key in shown if "embedding" in key]
+    # Facts written before the copies existed: the scan reads the vectors as before.
+    memory.store.write(
+        lambda tx: tx.run(
+            "MATCH (s:Scope {user_id: $u}) MATCH (f:Fact {scope_key: s.key}) "
+            "WITH f LIMIT 5 REMOVE f.embedding_f16",
+            {"u": user_id},
+        ).consume()
+    )
+    from_copies, exact = both(10)
+    assert from_copies == exact and len(exact) == 10
+    # graphmem upgrade writes the missing copies; each is the one an add writes.
+    assert fill_f16_copies(memory.store, batch_size=2) >= 5
+    copies = memory.store.read(
+        "MATCH (s:Scope {user_id: $u}) MATCH (f:Fact {scope_key: s.key}) "
+        "RETURN f.embedding AS vector, f.embedding_f16 AS f16",
+        {"u": user_id},
+    )
+    assert len(copies) == 40
+    for row in copies:
+        assert row["f16"] is not None
+        unit = np.asarray(row["vector"]) / np.linalg.norm(row["vector"])
+        assert np.allclose(np.frombuffer(row["f16"], "<f2"), unit, atol=1e-3)
+    assert both(10)[0] == exact
 
 
 def test_a_hub_is_walked_to_but_not_through(memory: Memory, user_id: str) -> None:

@@ -114,8 +114,8 @@ def _facts(tag: str, n: int) -> list[dict]:
 def _nodes(store: GraphStore) -> dict[str, dict]:
     records, _, _ = store.driver.execute_query(
         "MATCH (n) WHERE n:Fact OR n:Entity "
-        "RETURN n.id AS id, coalesce(n.text, n.name) AS text, n.embedding AS a, "
-        "n.embedding_b AS b"
+        "RETURN n.id AS id, n:Fact AS fact, coalesce(n.text, n.name) AS text, "
+        "n.embedding AS a, n.embedding_b AS b, n.embedding_f16 AS a16, n.embedding_b_f16 AS b16"
     )
     return {r["id"]: dict(r) for r in records}
 
@@ -152,9 +152,15 @@ def test_a_full_job_switches_model_and_dimension(
     assert indexes == {"graphmem_fact_embedding_b": 64, "graphmem_entity_embedding_b": 64}
     nodes = _nodes(old.store)
     hashing = HashingEmbedder(64)
-    assert nodes and all(n["a"] is None for n in nodes.values())
+    assert nodes and all(n["a"] is None and n["a16"] is None for n in nodes.values())
     for node in nodes.values():
         assert np.allclose(node["b"], hashing.embed_one(node["text"]), atol=1e-6)
+        # A fact's float16 copy moved with its vector (recall scores large scopes from it).
+        if node["fact"]:
+            unit = np.asarray(node["b"]) / np.linalg.norm(node["b"])
+            assert np.allclose(np.frombuffer(node["b16"], "<f2"), unit, atol=1e-3)
+        else:
+            assert node["b16"] is None
 
     # A process still on the old model sees the switch within SPACE_TTL_S and refuses to
     # search rather than compare its 384-dimensional queries with the new vectors.
@@ -170,6 +176,21 @@ def test_a_full_job_switches_model_and_dimension(
     with Memory(db_settings, embedder=hashing) as new:
         found = new.search("alphafriend3 alphasport3", user_id="u1", top_k=3)
         assert found["results"][0]["memory"].startswith("alphafriend3 lives in")
+
+        # A store whose facts lack their float16 copies (an older graphmem wrote them) gets
+        # them from `graphmem upgrade`, in the active slot; a second run has nothing to do.
+        new.store.driver.execute_query("MATCH (f:Fact) REMOVE f.embedding_b_f16")
+        result = run(cli_env(db_settings, tmp_path), "upgrade", "--batch-size", "5")
+        after = _nodes(new.store)
+    assert result.exit_code == 0, result.output
+    assert "done: 12 facts" in result.output
+    for node in after.values():
+        assert node["a16"] is None
+        if node["fact"]:
+            copy, unit = np.frombuffer(node["b16"], "<f2"), np.asarray(node["b"])
+            assert np.allclose(copy, unit / np.linalg.norm(unit), atol=1e-3)
+    again = run(cli_env(db_settings, tmp_path), "upgrade")
+    assert "done: 0 facts" in again.output
 
 
 def test_a_job_stopped_midway_resumes_catches_up_writes_and_embeds_each_node_once(

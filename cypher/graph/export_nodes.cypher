@@ -15,6 +15,6 @@ CALL (s) {
   MATCH (c:Change {scope_key: s.key}) RETURN c AS n
 }
 RETURN n.id AS id, labels(n) AS labels,
-       n {.*, embedding: null, embedding_b: null, user_id: s.user_id, agent_id: s.agent_id, run_id: s.run_id}
+       n {.*, embedding: null, embedding_b: null, embedding_f16: null, embedding_b_f16: null, user_id: s.user_id, agent_id: s.agent_id, run_id: s.run_id}
          AS props
 ORDER BY id

@@ -18,7 +18,7 @@ WITH e ORDER BY e.mentions DESC LIMIT 1
 CALL (e) {
   MATCH (f:Fact)-[:ABOUT]->(e)
   WITH f ORDER BY datetime({datetime: coalesce(f.valid_from, f.created_at)}), f.created_at
-  RETURN collect(f {.*, embedding: null, embedding_b: null}) AS facts
+  RETURN collect(f {.*, embedding: null, embedding_b: null, embedding_f16: null, embedding_b_f16: null}) AS facts
 }
 CALL (e) {
   MATCH (e)-[r]-(other:Entity)
@@ -28,4 +28,4 @@ CALL (e) {
                   fact_id: r.fact_id, valid_from: r.valid_from, valid_to: r.valid_to,
                   created_at: r.created_at, invalidated_at: r.invalidated_at}) AS relations
 }
-RETURN e {.*, embedding: null, embedding_b: null} AS entity, facts, relations
+RETURN e {.*, embedding: null, embedding_b: null, embedding_f16: null, embedding_b_f16: null} AS entity, facts, relations

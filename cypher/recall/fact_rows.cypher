@@ -13,7 +13,7 @@ WITH f, [(f)-[:ABOUT]->(e:Entity) | e] AS about
 RETURN collect({
        // Timestamps as microseconds since the epoch: the driver's DateTime decoding was
        // most of a search's own Python time.
-       fact: f {.*, embedding: null, embedding_b: null,
+       fact: f {.*, embedding: null, embedding_b: null, embedding_f16: null, embedding_b_f16: null,
                 created_at: f.created_at.epochSeconds * 1000000 + f.created_at.microsecond,
                 updated_at: f.updated_at.epochSeconds * 1000000 + f.updated_at.microsecond},
        episodes: [(f)-[:FROM]->(ep:Episode) | ep.id],

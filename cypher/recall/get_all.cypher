@@ -8,4 +8,4 @@ WHERE f.scope_key = s.key AND f.status IN $statuses
   AND true /*graphmem:filter*/
 WITH f ORDER BY f.created_at DESC, f.id
 SKIP $offset LIMIT $limit
-RETURN f {.*, embedding: null, embedding_b: null} AS fact, [(f)-[:ABOUT]->(e:Entity) | e.name] AS entities
+RETURN f {.*, embedding: null, embedding_b: null, embedding_f16: null, embedding_b_f16: null} AS fact, [(f)-[:ABOUT]->(e:Entity) | e.name] AS entities

@@ -3,7 +3,8 @@
 // have the target vector, and the cursor is past them). A node whose text (a fact) or name
 // (an entity) changed since the batch read it keeps no stale vector: it stays pending for
 // the next sweep (write/update_fact clears every slot but the active one).
-// $label ('Fact' or 'Entity'), $rows: [{id, text, vector}], $target_property, $after (the
+// $label ('Fact' or 'Entity'), $rows: [{id, text, vector, f16 (a fact's vector as float16
+// bytes, store/vectors.py)}], $target_property, $target_f16_property, $after (the
 // batch's last id), $next_label (where the sweep goes on: 'Fact', 'Entity', or null when
 // this batch ended it)
 CALL (*) {
@@ -11,6 +12,7 @@ CALL (*) {
   MATCH (f:Fact {id: row.id})
   WHERE $label = 'Fact' AND f.text = row.text
   CALL db.create.setNodeVectorProperty(f, $target_property, row.vector)
+  SET f[$target_f16_property] = row.f16
   RETURN count(f) AS facts
 }
 CALL (*) {

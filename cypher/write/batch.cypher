@@ -10,7 +10,7 @@
 //
 // $batches: [{scope_key, user_id, agent_id, run_id, episode_id,
 //   facts:     [{id, props: {text, content_hash, scope_key, ..., `meta.<key>`}, embedding,
-//                valid_from, valid_to, observed_at}],
+//                f16 (the vector as float16 bytes), valid_from, valid_to, observed_at}],
 //   entities:  [{id, key, name, type, embedding, aliases}],
 //   about:     [{fact_id, key}],
 //   relations: [{source_key, type, target_key, fact_id, valid_from, valid_to, relation}],
@@ -88,6 +88,7 @@ CALL (b) {
                   f.created_at = datetime(), f.updated_at = datetime(), f.mentions = 1
   WITH ep, f, row
   CALL db.create.setNodeVectorProperty(f, $vector_property, row.embedding)
+  SET f[$f16_property] = row.f16  // recall's float16 copy (store/vectors.py)
   MERGE (f)-[:FROM]->(ep)
   RETURN count(f) AS facts
 }

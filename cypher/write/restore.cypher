@@ -7,7 +7,7 @@
 // $scope_key,
 // $episodes:   [{id, props}]
 // $entities:   [{id, key, type, props, embedding}]
-// $facts:      [{id, props, embedding}]
+// $facts:      [{id, props, embedding, f16 (the vector as float16 bytes)}]
 // $changes:    [{id, props}]
 // $about:      [{fact_id, key}]
 // $relations:  [{source_key, type, target_key, fact_id, props}]
@@ -34,6 +34,7 @@ CALL () {
   SET f += row.props
   WITH f, row
   CALL db.create.setNodeVectorProperty(f, $vector_property, row.embedding)
+  SET f[$f16_property] = row.f16
   RETURN count(f) AS facts
 }
 CALL () {

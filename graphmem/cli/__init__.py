@@ -21,6 +21,7 @@ from graphmem.cli.memory_commands import add, quickstart, search
 from graphmem.cli.neo4j_commands import neo4j_group
 from graphmem.cli.reembed_commands import reembed_command
 from graphmem.cli.service_commands import browser, doctor, mcp, serve
+from graphmem.cli.upgrade_commands import upgrade_command
 
 
 @click.group()
@@ -42,6 +43,7 @@ for _command in (forget, erasures):
     cli.add_command(_command)
 # Issue 15: re-embedding as a resumable job.
 cli.add_command(reembed_command)
+cli.add_command(upgrade_command)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from graphmem.models import Scope
 from graphmem.store import candidates
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import Change, GraphStore
+from graphmem.store.vectors import f16_bytes
 
 
 @dataclass
@@ -195,6 +196,7 @@ def update_fact_in(
         "text": text,
         "content_hash": content_hash,
         "embedding": embedding,
+        "f16": f16_bytes(embedding),
         "metadata": dict(metadata or {}),
     }
     tx.run(query("write/update_fact"), params).consume()

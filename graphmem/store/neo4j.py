@@ -20,7 +20,7 @@ from graphmem.errors import StoreError
 from graphmem.models import Message, Scope
 from graphmem.store.cypher import query
 from graphmem.store.schema import ensure_schema, read_space
-from graphmem.store.vectors import SLOT_A, EmbeddingSpace, VectorSlot
+from graphmem.store.vectors import SLOT_A, EmbeddingSpace, VectorSlot, f16_bytes
 from graphmem.urls import masked_url, masked_urls_in
 
 T = TypeVar("T")
@@ -510,7 +510,13 @@ _FACT_MOMENTS = ("valid_from", "valid_to", "observed_at")
 def _fact_row(fact: FactRow, moments: Moments) -> dict[str, Any]:
     props = {k: v for k, v in fact.props.items() if k not in _FACT_MOMENTS}
     refs = {k: moments.ref(fact.props.get(k)) for k in _FACT_MOMENTS}
-    return {"id": fact.id, "props": props, "embedding": _vector(fact.embedding), **refs}
+    return {
+        "id": fact.id,
+        "props": props,
+        "embedding": _vector(fact.embedding),
+        "f16": f16_bytes(fact.embedding),
+        **refs,
+    }
 
 
 class Moments:

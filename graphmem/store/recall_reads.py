@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+import numpy as np
+
 from graphmem.filters import NO_FILTER, Predicate
 from graphmem.identifiers import RESERVED_LABELS, RESERVED_RELATIONS
 from graphmem.models import Scope
@@ -36,6 +38,7 @@ from graphmem.store.neo4j import (
     Reader,
     VectorSearch,
 )
+from graphmem.store.vectors import F16_SIMILARITY_ERROR, f16_similarities
 from graphmem.words import STOPWORDS
 
 T = TypeVar("T")
@@ -225,7 +228,24 @@ class RecallReads:
             hits = self._hits(indexed, {**params, "fetch_k": fetch_k})
         if len(hits) >= k:
             return hits
-        return self._hits(where.apply(query("recall/fact_scan")), params)
+        return self._scan_large(params, where)
+
+    def _scan_large(self, params: dict[str, Any], where: Predicate) -> list[Hit]:
+        """recall/fact_scan's answer for a scope too large to scan on the server: its facts'
+        float16 copies scored here, then every fact that could be in the exact top k (within
+        twice F16_SIMILARITY_ERROR of the k-th) scored from its stored vector and ranked as
+        fact_scan ranks. A scope with facts that have no copy is scanned as before."""
+        found = self._reader.read(where.apply(query("recall/fact_scan_f16")), params)[0]
+        ids, vectors, k = found["ids"], found["vectors"], params["k"]
+        if len(vectors) != int(found["facts"]):
+            return self._hits(where.apply(query("recall/fact_scan")), params)
+        if not ids or k <= 0:
+            return []
+        cosines = f16_similarities(params["embedding"], vectors)
+        kth = np.partition(cosines, -min(k, len(ids)))[-min(k, len(ids))]
+        shortlist = [i for i, c in zip(ids, cosines, strict=True)
+                     if c >= kth - 2 * F16_SIMILARITY_ERROR]  # fmt: skip
+        return self._hits(query("recall/fact_hits"), {**params, "ids": shortlist})
 
     def nearest_entities(
         self,
@@ -370,9 +390,13 @@ class RecallReads:
     ) -> list[tuple[str, str, float, list[str]]]:
         """(entity id, fact id, raw cosine, the fact's entity ids) per entity's nearest facts.
         `similarities` (Candidates.similarities: every visible fact's, from the scan) spare
-        reading the facts' vectors again."""
+        reading the facts' vectors again; without them the facts' float16 copies are read
+        and scored here first (recall/entity_fact_vectors), so a fact's similarity may lie
+        F16_SIMILARITY_ERROR from its stored vector's."""
         if not entity_ids:
             return []
+        if not similarities:
+            similarities = self._f16_similarities(scope, entity_ids, embedding, window)
         params = {
             **scope.params(),
             **window.params(),
@@ -384,6 +408,16 @@ class RecallReads:
         }
         rows = self._rows(where.apply(query("recall/entity_facts")), params)
         return [(r["entity_id"], r["fact_id"], float(r["score"]), r["entity_ids"]) for r in rows]
+
+    def _f16_similarities(
+        self, scope: Scope, entity_ids: Sequence[str], embedding: list[float], window: Window
+    ) -> dict[str, float]:
+        """Fact id -> similarity from the float16 copies of the entities' visible facts, on
+        the scale of Neo4j's vector.similarity.cosine ((1 + cosine) / 2)."""
+        params = {**scope.params(), **window.params(), "entity_ids": list(entity_ids)}
+        found = self._reader.read(query("recall/entity_fact_vectors"), params)[0]
+        values = (1.0 + f16_similarities(embedding, found["vectors"])) / 2.0
+        return dict(zip(found["ids"], values.tolist(), strict=True))
 
     def fact_links(
         self, scope: Scope, ids: Sequence[str], embedding: list[float]

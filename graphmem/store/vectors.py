@@ -12,12 +12,23 @@ Every statement the store runs gets the active slot's names as parameters
 (`$vector_property`, `$fact_index`, `$entity_index`; GraphStore adds them), so the Cypher
 files read `f[$vector_property]` and `db.index.vector.queryNodes($fact_index, ...)`. The
 CREATE statements name a property literally, so each slot has its schema files.
+
+A fact also keeps its vector as float16 bytes (`embedding_f16`, slot B `embedding_b_f16`: the
+unit vector, 2 bytes a dimension, `f16_bytes`). Recall reads those where it scores hundreds or
+thousands of facts at once and scores them in the client (`f16_similarities`): on Neo4j 5.26 a
+byte array comes back as it is stored, where reading a float list and `vector.similarity.cosine`
+cost ~15 us a fact on the server (bench/README.md section 7). A float16 unit vector's cosine to
+a unit query is within F16_SIMILARITY_ERROR of the stored vector's, so recall re-scores what
+it keeps from the stored vector where an exact top-k is promised.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from graphmem.errors import SchemaMismatchError
 
@@ -33,10 +44,16 @@ class VectorSlot:
     schema: str  # cypher/<schema>.cypher creates the indexes
     schema_search: str  # the same with SEARCH filter properties (2026.06+)
 
+    @property
+    def f16_property(self) -> str:
+        """Where a fact keeps this slot's vector as float16 bytes (f16_bytes)."""
+        return f"{self.property}_f16"
+
     def params(self) -> dict[str, str]:
         """The slot as the parameters every statement receives."""
         return {
             "vector_property": self.property,
+            "f16_property": self.f16_property,
             "fact_index": self.fact_index,
             "entity_index": self.entity_index,
         }
@@ -60,7 +77,36 @@ SLOT_B = VectorSlot(
 )
 SLOTS = {slot.name: slot for slot in (SLOT_A, SLOT_B)}
 # Node properties that hold vectors, whichever slot is active: never shown or exported.
-VECTOR_PROPERTIES = frozenset(slot.property for slot in SLOTS.values())
+VECTOR_PROPERTIES = frozenset(
+    name for slot in SLOTS.values() for name in (slot.property, slot.f16_property)
+)
+
+# How far a cosine from float16 unit vectors can lie from the float32 one (in cosine units:
+# Neo4j's vector.similarity.cosine, (1 + cosine) / 2, moves half as far): each stored
+# component is rounded to 11 significant bits (relative error <= 2**-11), so the dot product
+# moves by at most 2**-11 * sum(|q_i| |v_i|) <= 2**-11 for unit vectors, and renormalising the
+# rounded vector by as much again.
+F16_SIMILARITY_ERROR = 2.0**-10 + 1e-6  # (+ subnormals: at most ~6e-7 in all)
+
+
+def f16_bytes(vector: Sequence[float]) -> bytes:
+    """A vector as recall's float16 copy: the unit vector, little-endian float16."""
+    unit = np.asarray(vector, dtype=np.float64)
+    norm = float(np.linalg.norm(unit))
+    if norm > 0:
+        unit = unit / norm
+    return unit.astype("<f2").tobytes()
+
+
+def f16_similarities(query: Sequence[float], blobs: Sequence[bytes]) -> np.ndarray:
+    """Cosine of `query` to each float16 copy (f16_bytes), within F16_SIMILARITY_ERROR."""
+    q = np.asarray(query, dtype=np.float32)
+    if not blobs:
+        return np.zeros(0, dtype=np.float32)
+    matrix = np.frombuffer(b"".join(blobs), dtype="<f2").reshape(len(blobs), q.size)
+    matrix = matrix.astype(np.float32)
+    norms = np.linalg.norm(matrix, axis=1) * max(float(np.linalg.norm(q)), 1e-12)
+    return (matrix @ q) / np.where(norms > 0, norms, 1.0)
 
 
 # One model under the names its providers give it: the hub's, a local folder's, Ollama's tag

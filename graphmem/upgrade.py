@@ -1,0 +1,47 @@
+"""`graphmem upgrade`: write what this graphmem reads and an older one did not write.
+
+Today that is each fact's float16 copy of its vector (store/vectors.py), which recall scores
+large scopes from. A store written before the copies existed answers searches as before
+without them (recall reads those facts' vectors on the server), only slower; upgrading
+fills them in batches, each its own transaction, so a killed run loses at most one batch
+and the next run goes on with the facts still without a copy. Safe beside live traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphmem.store.cypher import query
+from graphmem.store.neo4j import GraphStore, Rows
+from graphmem.store.vectors import f16_bytes
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+def fill_f16_copies(
+    store: GraphStore,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    report: Callable[[int], None] | None = None,
+) -> int:
+    """Write the float16 copy of every fact that lacks one; returns how many were written.
+    `report` is called with the running count after each batch."""
+    written, after = 0, ""
+    while True:
+        params = {"after": after, "batch_size": batch_size}
+        rows = store.read(query("upgrade/facts_without_f16"), params)
+        if not rows:
+            return written
+        written += store.write(lambda tx, r=rows: _write(tx, r))
+        after = rows[-1]["id"]
+        if report is not None:
+            report(written)
+
+
+def _write(tx: Any, rows: list[Any]) -> int:
+    copies = [
+        {"id": r["id"], "f16": f16_bytes(r["vector"]), "stamp": r["stamp"]} for r in rows
+    ]
+    record = tx.run(query("upgrade/write_f16"), {"rows": Rows(copies)}).single()
+    return int(record["written"]) if record else 0
