@@ -40,8 +40,6 @@ def fill_f16_copies(
 
 
 def _write(tx: Any, rows: list[Any]) -> int:
-    copies = [
-        {"id": r["id"], "f16": f16_bytes(r["vector"]), "stamp": r["stamp"]} for r in rows
-    ]
+    copies = [{"id": r["id"], "f16": f16_bytes(r["vector"]), "stamp": r["stamp"]} for r in rows]
     record = tx.run(query("upgrade/write_f16"), {"rows": Rows(copies)}).single()
     return int(record["written"]) if record else 0
