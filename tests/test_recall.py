@@ -208,10 +208,13 @@ def test_named_seeds_come_from_the_scope_only(memory: Memory, user_id: str) -> N
     assert hits[0].degree == 2  # Beth is what two of this user's facts are about
 
 
-def test_the_first_read_answers_as_the_single_reads_do(memory: Memory, user_id: str) -> None:
-    """recall/candidates (one statement) against the reads it folds, on a scanned scope and
-    with every scope forced through the index; the similarities it returns rank the
-    entities' facts exactly as reading their vectors does."""
+def test_the_first_read_answers_as_the_single_reads_do(
+    memory: Memory, user_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """recall/candidates (one statement) against the reads it folds, on a scanned scope
+    (scored on the server, and from the facts' float16 copies) and with every scope forced
+    through the index; the similarities it returns rank the entities' facts as reading
+    their vectors does."""
     from graphmem.store import recall_reads
     from graphmem.words import name_keys
 
@@ -220,7 +223,8 @@ def test_the_first_read_answers_as_the_single_reads_do(memory: Memory, user_id: 
     scope, reads = Scope(user_id=user_id), memory_reads(memory)
     vector = memory.embedder.embed_one(QUESTION)
     keys = name_keys(QUESTION)
-    for scan_max in (recall_reads.EXACT_SCAN_MAX, 0):
+    for scan_max, f16_min in ((recall_reads.EXACT_SCAN_MAX, 500), (2000, 0), (0, 500)):
+        monkeypatch.setattr(recall_reads, "F16_SCAN_MIN", f16_min)
         recall_reads.EXACT_SCAN_MAX, before = scan_max, recall_reads.EXACT_SCAN_MAX
         try:
             found = reads.candidates(scope, vector, k=5, names=keys, entity_k=10, min_score=-1.0)
@@ -232,6 +236,12 @@ def test_the_first_read_answers_as_the_single_reads_do(memory: Memory, user_id: 
             assert found.near == near
             # Scanned: every visible fact's similarity; through the index: none.
             assert len(found.similarities) == (len(FAMILY) if scan_max else 0)
+            if scan_max and f16_min == 500:
+                exact = found.similarities
+            elif scan_max:  # from the float16 copies, on Neo4j's (1 + cosine) / 2 scale
+                assert found.similarities.keys() == exact.keys()
+                for fid, value in found.similarities.items():
+                    assert value == pytest.approx(exact[fid], abs=F16_SIMILARITY_ERROR / 2)
         finally:
             recall_reads.EXACT_SCAN_MAX = before
     found = reads.candidates(scope, vector, k=5, names=keys, entity_k=10, min_score=-1.0)

@@ -1,6 +1,8 @@
 // One search's first read, in one round trip: the scope's size and version (as
-// scope_counts), its nearest facts (as fact_scan for a scope of at most $exact_max facts,
-// else as fact_index over-fetched: the caller completes a short index answer), the entities
+// scope_counts), its nearest facts (as fact_scan for a scope of at most $f16_scan_min facts;
+// up to $exact_max facts their float16 copies, which the caller scores and re-scores exactly
+// (recall/fact_hits); else as fact_index over-fetched: the caller completes a short index
+// answer), the entities
 // the query names ($names, as entities_by_key) and the entities nearest the query (as
 // entity_scan / entity_index, by the same rule on the scope's entities). A guarded branch
 // whose guard fails reads nothing; $k = 0 or $entity_k = 0 skip the nearest reads.
@@ -12,7 +14,7 @@
 // (`scanned_similarities`, fact id -> raw similarity): the reached entities' facts are
 // then ranked from them (recall/entity_facts) instead of reading their vectors again.
 CALL (keys, facts) {
-  WITH * WHERE $k > 0 AND facts <= $exact_max
+  WITH * WHERE $k > 0 AND facts <= $exact_max AND facts <= $f16_scan_min
   // graphmem:include recall/parts/facts_scan
   WITH collect({f: f, similarity: similarity}) AS ranked
   CALL (ranked) {
@@ -24,7 +26,12 @@ CALL (keys, facts) {
   }
   RETURN scanned_facts, [hit IN ranked | [hit.f.id, hit.similarity]] AS scanned_similarities
 }
+CALL (keys, facts) {
+  WITH * WHERE $k > 0 AND $f16_scan_min < facts <= $exact_max
+  // graphmem:include recall/parts/facts_f16
+}
 RETURN facts, entities, versions, scanned_facts, scanned_similarities,
+  f16_facts, f16_ids, f16_vectors,
   COLLECT {
     WITH * WHERE $k > 0 AND facts > $exact_max
     // graphmem:include recall/parts/facts_index

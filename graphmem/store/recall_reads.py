@@ -44,6 +44,10 @@ from graphmem.words import STOPWORDS
 T = TypeVar("T")
 # Module-level so tests can force the index path (see store/neo4j.py for the policy).
 EXACT_SCAN_MAX = EXACT_SCAN_MAX_FACTS
+# A scanned scope of more facts than this is scored from its facts' float16 copies (store/
+# vectors.py) in the client: from ~500 facts that is cheaper than the server's cosine (834
+# facts: ~7 ms against ~17), below it the extra round trip (recall/fact_hits) is not.
+F16_SCAN_MIN = 500
 # Lucene's own syntax never reaches the index: queries are plain words, OR-ed.
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 32
@@ -180,10 +184,18 @@ class RecallReads:
         params = self._nearest_params(scope, embedding, k, window, where)
         params.update(self._entity_params(scope, embedding, entity_k, min_score))
         params.update(names=list(names), cap=EXACT_SCAN_MAX + 1, exact_max=EXACT_SCAN_MAX)
+        params.update(f16_scan_min=F16_SCAN_MIN)
         statement = where.apply(_searched(query("recall/candidates"), self.store.vector_search()))
         row = self._reader.read(statement, params)[0]
         counts = _counts(row)
         facts = [_hit(r) for r in row["scanned_facts"]]
+        similarities = {fid: float(value) for fid, value in row["scanned_similarities"]}
+        if row["f16_ids"] and len(row["f16_vectors"]) == row["f16_facts"]:
+            cosines = f16_similarities(embedding, row["f16_vectors"])
+            facts = self._exact_top(row["f16_ids"], cosines, params)
+            similarities = dict(zip(row["f16_ids"], ((1.0 + cosines) / 2.0).tolist(), strict=True))
+        elif row["f16_facts"]:  # facts without copies (an older graphmem wrote them)
+            facts = self._hits(where.apply(query("recall/fact_scan")), params)
         if counts.facts > EXACT_SCAN_MAX and k > 0:
             indexed = [_hit(r) for r in row["indexed_facts"]]
             facts = self._complete_facts(indexed, k, params, where)
@@ -192,7 +204,6 @@ class RecallReads:
             indexed = [_hit(r) for r in row["indexed_entities"]]
             near = self._complete_entities(indexed, entity_k, params)
         named = [_hit(r) for r in row["named"]]
-        similarities = {fid: float(value) for fid, value in row["scanned_similarities"]}
         return Candidates(counts, facts, named, near, similarities)
 
     def nearest_facts(
@@ -236,13 +247,19 @@ class RecallReads:
         twice F16_SIMILARITY_ERROR of the k-th) scored from its stored vector and ranked as
         fact_scan ranks. A scope with facts that have no copy is scanned as before."""
         found = self._reader.read(where.apply(query("recall/fact_scan_f16")), params)[0]
-        ids, vectors, k = found["ids"], found["vectors"], params["k"]
-        if len(vectors) != int(found["facts"]):
+        if len(found["f16_vectors"]) != found["f16_facts"]:
             return self._hits(where.apply(query("recall/fact_scan")), params)
-        if not ids or k <= 0:
+        cosines = f16_similarities(params["embedding"], found["f16_vectors"])
+        return self._exact_top(found["f16_ids"], cosines, params)
+
+    def _exact_top(self, ids: list[str], cosines: np.ndarray, params: dict[str, Any]) -> list[Hit]:
+        """The exact top params["k"] of facts scored from their float16 copies: every fact
+        within twice F16_SIMILARITY_ERROR of the k-th is scored from its stored vector
+        (recall/fact_hits), so the answer is recall/fact_scan's."""
+        k = min(params["k"], len(ids))
+        if k <= 0:
             return []
-        cosines = f16_similarities(params["embedding"], vectors)
-        kth = np.partition(cosines, -min(k, len(ids)))[-min(k, len(ids))]
+        kth = np.partition(cosines, -k)[-k]
         shortlist = [i for i, c in zip(ids, cosines, strict=True)
                      if c >= kth - 2 * F16_SIMILARITY_ERROR]  # fmt: skip
         return self._hits(query("recall/fact_hits"), {**params, "ids": shortlist})

@@ -1,13 +1,5 @@
-// Included: exact nearest facts of the scope `keys`, a scan of its facts (found through the
-// scope-key index) under the read window and the caller's filter -> f, similarity (raw
-// cosine), best first (the including statement takes the best $k). $statuses: visible statuses; $as_of: facts valid at that instant
-// (valid_from <= as_of); $valid_after: facts whose valid_to is later (null: no check).
-UNWIND keys AS key
-MATCH (f:Fact {scope_key: key})
-WHERE f.status IN $statuses
-  AND ($as_of IS NULL OR f.valid_from IS NULL OR datetime({datetime: f.valid_from}) <= $as_of)
-  AND ($valid_after IS NULL OR f.valid_to IS NULL
-       OR datetime({datetime: f.valid_to}) > $valid_after)
-  AND true /*graphmem:filter*/
+// Included: exact nearest facts of the scope `keys`, a scan of its visible facts ->
+// f, similarity (raw cosine), best first (the including statement takes the best $k).
+// graphmem:include recall/parts/scope_facts
 WITH f, vector.similarity.cosine(f[$vector_property], $embedding) AS similarity
 ORDER BY similarity DESC, f.id
