@@ -273,11 +273,14 @@ def _in_scope(fact: dict[str, Any], scope: dict[str, str | None]) -> bool:
     return all(v is None or fact.get(k) == v for k, v in scope.items())
 
 
-@pytest.fixture(params=["scan", "index"])
+@pytest.fixture(params=["scan", "f16-scan", "index"])
 def search_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == "index":
         # Every scope counts as large: the vector index path with over-fetch and fallback.
         monkeypatch.setattr(recall_reads, "EXACT_SCAN_MAX", 0)
+    if request.param == "f16-scan":
+        # Every scanned scope is scored from its facts' float16 copies in the client.
+        monkeypatch.setattr(recall_reads, "F16_SCAN_MIN", 0)
     return str(request.param)
 
 
