@@ -13,6 +13,13 @@ A search's first reads (the scope's size, its nearest facts and entities, the en
 query names) go in one statement, recall/candidates, built from the same Cypher fragments
 (cypher/recall/parts/) as the single reads: every statement is a round trip, and on a
 small scope the round trips, not the work, were most of a search (bench/profile_search.py).
+
+Where a read would score hundreds or thousands of facts on the server (a scanned scope of
+more than F16_SCAN_MIN facts, the scan a short index answer falls back to, the reached
+entities' facts of a scope the index answered) it reads the facts' float16 copies instead
+(store/vectors.py) and scores them here: on 5.26 a byte array comes back as stored, where
+reading a float list and scoring it costs ~15 us a fact. Nearest reads stay exact: every fact
+that could be in the top k is scored again from its stored vector (recall/fact_hits).
 """
 
 from __future__ import annotations
@@ -110,7 +117,9 @@ class Candidates:
     named: list[Hit]  # the scope's entities the query names
     near: list[Hit]  # the scope's entities nearest the query, at >= min_score, exact
     # Every visible fact's raw similarity when the scope was scanned ({} when the index
-    # answered): entity_facts ranks from them instead of reading the vectors again.
+    # answered; from the float16 copies, within F16_SIMILARITY_ERROR / 2, for a scope of
+    # more than F16_SCAN_MIN facts): entity_facts ranks from them instead of reading the
+    # vectors again.
     similarities: dict[str, float] = field(default_factory=dict)
 
 
