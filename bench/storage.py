@@ -176,7 +176,9 @@ def report(
         "load_seconds": round(seconds, 1),
         "store_bytes": store,
         "store_bytes_per_fact": round(store / facts),
-        "vector_arrays_bytes_per_vector": round(arrays / (facts + entities)),
+        # The arrays store holds the facts' and entities' float vectors and the facts'
+        # float16 copies (store/vectors.py): per fact, not per vector.
+        "arrays_bytes_per_fact": round(arrays / facts),
         "fact_vector_index_bytes_per_fact": round(vector_fact / facts),
         "entity_vector_index_bytes_per_entity": round(vector_entity / max(entities, 1)),
         "fulltext_index_bytes_per_fact": round(index.get("graphmem_text", 0) / facts),
