@@ -1,18 +1,19 @@
 // One search's first read, in one round trip: the scope's size and version (as
 // scope_counts), its nearest facts (as fact_scan for a scope of at most $f16_scan_min facts;
 // up to $exact_max facts their float16 copies, which the caller scores and re-scores exactly
-// (recall/fact_hits); else as fact_index over-fetched: the caller completes a short index
-// answer), the entities
-// the query names ($names, as entities_by_key) and the entities nearest the query (as
-// entity_scan / entity_index, by the same rule on the scope's entities). A guarded branch
+// with recall/fact_hits; else as fact_index over-fetched: the caller completes a short index
+// answer), the entities the query names ($names, as entities_by_key) and the entities
+// nearest the query (as entity_scan / entity_index, by the $exact_max rule on the scope's
+// entities). A guarded branch
 // whose guard fails reads nothing; $k = 0 or $entity_k = 0 skip the nearest reads.
 // RecallReads.candidates swaps the index parts for the SEARCH parts where the server and
 // the indexes have them.
 // graphmem:include recall/parts/scope_keys
 // graphmem:include recall/parts/scope_sizes
 // A scanned scope's similarities to the query, every visible fact's, come back too
-// (`scanned_similarities`, fact id -> raw similarity): the reached entities' facts are
-// then ranked from them (recall/entity_facts) instead of reading their vectors again.
+// (`scanned_similarities`, fact id -> raw similarity; the caller computes them from the
+// float16 copies): the reached entities' facts are then ranked from them
+// (recall/entity_facts) instead of reading their vectors again.
 CALL (keys, facts) {
   WITH * WHERE $k > 0 AND facts <= $exact_max AND facts <= $f16_scan_min
   // graphmem:include recall/parts/facts_scan

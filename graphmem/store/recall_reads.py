@@ -202,7 +202,7 @@ class RecallReads:
         if row["f16_ids"] and len(row["f16_vectors"]) == row["f16_facts"]:
             cosines = f16_similarities(embedding, row["f16_vectors"])
             facts = self._exact_top(row["f16_ids"], cosines, params)
-            similarities = dict(zip(row["f16_ids"], ((1.0 + cosines) / 2.0).tolist(), strict=True))
+            similarities = dict(zip(row["f16_ids"], _similarity(cosines), strict=True))
         elif row["f16_facts"]:  # facts without copies (an older graphmem wrote them)
             facts = self._hits(where.apply(query("recall/fact_scan")), params)
         if counts.facts > EXACT_SCAN_MAX and k > 0:
@@ -442,8 +442,8 @@ class RecallReads:
         the scale of Neo4j's vector.similarity.cosine ((1 + cosine) / 2)."""
         params = {**scope.params(), **window.params(), "entity_ids": list(entity_ids)}
         found = self._reader.read(query("recall/entity_fact_vectors"), params)[0]
-        values = (1.0 + f16_similarities(embedding, found["vectors"])) / 2.0
-        return dict(zip(found["ids"], values.tolist(), strict=True))
+        values = _similarity(f16_similarities(embedding, found["vectors"]))
+        return dict(zip(found["ids"], values, strict=True))
 
     def fact_links(
         self, scope: Scope, ids: Sequence[str], embedding: list[float]
@@ -528,6 +528,12 @@ class RecallReads:
 def _fetch_k(k: int) -> int:
     """How many hits to ask the vector index for when k must survive the scope's filter."""
     return min(MAX_FETCH_K, max(k * OVERFETCH_FACTOR, MIN_FETCH_K))
+
+
+def _similarity(cosines: np.ndarray) -> list[float]:
+    """Cosines on the scale of Neo4j's vector.similarity.cosine, (1 + cosine) / 2: the
+    similarities recall/entity_facts takes."""
+    return ((1.0 + cosines) / 2.0).tolist()
 
 
 def _hit(r: Mapping[str, Any]) -> Hit:
