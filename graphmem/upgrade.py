@@ -19,6 +19,13 @@ from graphmem.store.vectors import f16_bytes
 DEFAULT_BATCH_SIZE = 1000
 
 
+def copies_missing(store: GraphStore) -> bool:
+    """Whether any fact lacks its float16 copy (reads facts until one does: on a store
+    that needs no upgrade, every fact)."""
+    params = {"after": "", "batch_size": 1}
+    return bool(store.read(query("upgrade/facts_without_f16"), params))
+
+
 def fill_f16_copies(
     store: GraphStore,
     *,

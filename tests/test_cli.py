@@ -233,7 +233,9 @@ def test_neo4j_down_is_a_clear_error(env: dict[str, str]) -> None:
     assert "Neo4j is not reachable" in result.output and "Traceback" not in result.output
 
 
-def test_doctor_reports_each_part(env: dict[str, str], scripted_llm: Any) -> None:
+def test_doctor_reports_each_part(
+    env: dict[str, str], scripted_llm: Any, memory: Memory, user_id: str
+) -> None:
     scripted_llm.available_models = {"qwen2.5:7b"}
     ok = run({**env, "GRAPHMEM_LLM_BASE_URL": scripted_llm.url}, "doctor", "--json")
     checks = {c["name"]: c for c in json.loads(ok.stdout)}
@@ -242,6 +244,22 @@ def test_doctor_reports_each_part(env: dict[str, str], scripted_llm: Any) -> Non
     assert "dim 384" in checks["indexes"]["detail"]
     assert "dimension 384" in checks["embedder"]["detail"]
     assert checks["llm"]["outcome"] == "ok"
+    assert checks["copies"]["outcome"] in ("ok", "warn")  # other tests' facts share the store
+
+    # A fact as an older graphmem wrote it (no float16 copy): a warning naming the fix, and
+    # after `graphmem upgrade` none.
+    memory.add_facts(["Ada keeps bees in Ghent."], user_id=user_id)
+    memory.store.driver.execute_query(
+        "MATCH (s:Scope {user_id: $u}) MATCH (f:Fact {scope_key: s.key}) REMOVE f.embedding_f16",
+        {"u": user_id},
+    )
+    old = run({**env, "GRAPHMEM_LLM_BASE_URL": scripted_llm.url}, "doctor", "--json")
+    copies = {c["name"]: c for c in json.loads(old.stdout)}["copies"]
+    assert copies["outcome"] == "warn" and "graphmem upgrade" in copies["detail"]
+    assert old.exit_code == 0  # a warning, not a failure: search still answers
+    assert run(env, "upgrade").exit_code == 0
+    upgraded = run({**env, "GRAPHMEM_LLM_BASE_URL": scripted_llm.url}, "doctor", "--json")
+    assert {c["name"]: c for c in json.loads(upgraded.stdout)}["copies"]["outcome"] == "ok"
 
     scripted_llm.available_models = {"llama3.2:1b"}
     missing = run({**env, "GRAPHMEM_LLM_BASE_URL": scripted_llm.url}, "doctor")

@@ -30,6 +30,7 @@ from graphmem.server.fairness import DEFAULT_MAX_CONCURRENT_PER_KEY
 from graphmem.shaping import Shaping
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import GraphStore
+from graphmem.upgrade import copies_missing
 from graphmem.urls import masked_url, masked_urls_in
 
 
@@ -51,8 +52,9 @@ LEGACY_PASSWORD_WARNING = (
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 def doctor(as_json: bool) -> None:
-    """Check the setup: Neo4j and its version, indexes and their dimensions, the LLM and
-    its model, the embedder. Exit code 1 when a check fails."""
+    """Check the setup: Neo4j and its version, indexes and their dimensions, facts written
+    by an older graphmem (graphmem upgrade), the LLM and its model, the embedder. Exit code
+    1 when a check fails."""
     checks = run_checks()
     if as_json:
         emit_json([asdict(c) for c in checks])
@@ -81,6 +83,7 @@ def run_checks() -> list[Check]:
     if store is not None:
         dimension = embedder.dimension if embedder is not None else None
         checks.append(_guarded("indexes", lambda: (None, check_indexes(store, dimension)))[1])
+        checks.append(_guarded("copies", lambda: (None, check_copies(store)))[1])
         store.close()
     if embedder is not None:
         embedder.close()
@@ -134,6 +137,17 @@ def check_indexes(store: GraphStore, dimension: int | None) -> Check:
             outcome = "fail" if outcome == "fail" else "warn"
         parts.append(text)
     return Check("indexes", outcome, "; ".join(parts))  # type: ignore[arg-type]
+
+
+def check_copies(store: GraphStore) -> Check:
+    """Whether an older graphmem left facts without the float16 copies recall reads."""
+    if copies_missing(store):
+        detail = (
+            "some facts have no float16 copy of their vector (written by an older graphmem): "
+            "search reads their vectors instead, slower; run: graphmem upgrade"
+        )
+        return Check("copies", "warn", detail)
+    return Check("copies", "ok", "every fact has its float16 copy")
 
 
 # -- serve / mcp ----------------------------------------------------------------
