@@ -34,7 +34,7 @@ transaction (one snapshot). The stages, in order:
    questions that ask for no relation keep their vector head.
 6. Selection: the top k by maximal marginal relevance (score - diversity * the highest
    cosine to a fact already picked, diversity 0.2); near-duplicates (same content hash or
-   cosine >= duplicate_cosine) collapse into the best of them.
+   cosine of float16 copies >= duplicate_cosine; store/vectors.py) collapse into the best.
 
 Vector scores are raw cosine of the stored vectors (also for index hits, whose own score
 is quantised).
@@ -511,11 +511,11 @@ def _add_similar(rows: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> None
 
     A fact without a vector (or of another length) is similar to none.
     """
-    vectors = [rows[i].get("vector") or [] for i in ids]
-    dimension = max((len(v) for v in vectors), default=0)
+    vectors = [rows[i].get("vector") for i in ids]
+    dimension = max((len(v) for v in vectors if v is not None), default=0)
     units = np.zeros((len(ids), dimension), dtype=np.float32)
     for j, vector in enumerate(vectors):
-        if len(vector) == dimension:
+        if vector is not None and len(vector) == dimension:
             units[j] = vector
     norms = np.linalg.norm(units, axis=1, keepdims=True)
     units = np.divide(units, norms, out=np.zeros_like(units), where=norms > 0)

@@ -149,6 +149,16 @@ def test_search_collapses_near_duplicates(memory: Memory, user_id: str) -> None:
     result = memory.search("What am I allergic to?", user_id=user_id, top_k=5)
     assert _texts(result).count("I play the violin.") == 1
     assert sum("peanuts" in t for t in _texts(result)) == 1
+    # Facts an older graphmem wrote (no float16 copies): compared by their stored vectors.
+    memory.store.driver.execute_query(
+        "MATCH (s:Scope {user_id: $u}) MATCH (f:Fact {scope_key: s.key}) REMOVE f.embedding_f16",
+        {"u": user_id},
+    )
+    again = memory.search("What am I allergic to?", user_id=user_id, top_k=5)
+    assert _texts(again) == _texts(result)
+    assert [r["score"] for r in again["results"]] == pytest.approx(
+        [r["score"] for r in result["results"]], abs=1e-3
+    )
 
 
 def test_the_context_block_keeps_to_its_budget(memory: Memory, user_id: str) -> None:

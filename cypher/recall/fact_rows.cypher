@@ -32,5 +32,8 @@ RETURN collect({
                  valid_from: r.valid_from, valid_to: r.valid_to}
        },
        score: 2 * vector.similarity.cosine(f[$vector_property], $embedding) - 1,
-       embedding: f[$vector_property]
+       // For near-duplicates and diversity: the float16 copy (store/vectors.py; bytes come
+       // back as stored, a float list is built value by value), the vector where a fact
+       // written by an older graphmem has none.
+       embedding: coalesce(f[$f16_property], f[$vector_property])
 }) AS rows

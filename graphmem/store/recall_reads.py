@@ -45,7 +45,7 @@ from graphmem.store.neo4j import (
     Reader,
     VectorSearch,
 )
-from graphmem.store.vectors import F16_SIMILARITY_ERROR, f16_similarities
+from graphmem.store.vectors import F16_SIMILARITY_ERROR, f16_similarities, vector_values
 from graphmem.words import STOPWORDS
 
 T = TypeVar("T")
@@ -462,7 +462,8 @@ class RecallReads:
         self, scope: Scope, ids: Sequence[str], embedding: list[float]
     ) -> list[dict[str, Any]]:
         """Facts by id with their entities ({id, name}), the relations resting on them,
-        raw cosine and vector."""
+        raw cosine and vector (float32 values of its float16 copy, or of the stored vector
+        where a fact has none)."""
         if not ids:
             return []
         params = {**scope.params(), "ids": list(ids), "embedding": embedding}
@@ -476,7 +477,7 @@ class RecallReads:
                 "episodes": r["episodes"],
                 "relations": r["relations"],
                 "score": float(r["score"]),
-                "vector": r["embedding"],
+                "vector": vector_values(r["embedding"]),
             }
             for r in rows
         ]

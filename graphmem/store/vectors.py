@@ -98,6 +98,15 @@ def f16_bytes(vector: Sequence[float]) -> bytes:
     return unit.astype("<f2").tobytes()
 
 
+def vector_values(stored: bytes | Sequence[float] | None) -> np.ndarray | None:
+    """A stored vector or its float16 copy (f16_bytes) as float32 values."""
+    if stored is None:
+        return None
+    if isinstance(stored, bytes | bytearray):
+        return np.frombuffer(stored, dtype="<f2").astype(np.float32)
+    return np.asarray(stored, dtype=np.float32)
+
+
 def f16_similarities(query: Sequence[float], blobs: Sequence[bytes]) -> np.ndarray:
     """Cosine of `query` to each float16 copy (f16_bytes), within F16_SIMILARITY_ERROR."""
     q = np.asarray(query, dtype=np.float32)
