@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from neo4j import ManagedTransaction
+
 from graphmem.store.cypher import query
-from graphmem.store.neo4j import GraphStore, Rows
+from graphmem.store.neo4j import GraphStore
 from graphmem.store.vectors import f16_bytes
 
 DEFAULT_BATCH_SIZE = 1000
@@ -46,7 +48,7 @@ def fill_f16_copies(
             report(written)
 
 
-def _write(tx: Any, rows: list[Any]) -> int:
+def _write(tx: ManagedTransaction, rows: list[Any]) -> int:
     copies = [{"id": r["id"], "f16": f16_bytes(r["vector"]), "stamp": r["stamp"]} for r in rows]
-    record = tx.run(query("upgrade/write_f16"), {"rows": Rows(copies)}).single()
+    record = tx.run(query("upgrade/write_f16"), {"rows": copies}).single()
     return int(record["written"]) if record else 0

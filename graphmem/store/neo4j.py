@@ -399,8 +399,8 @@ def _parameters(params: dict[str, Any]) -> dict[str, Any]:
 
 class SlotTransaction:
     """A transaction whose every statement also receives the store's vector slot as
-    parameters ($vector_property, $fact_index, $entity_index; see store/vectors.py), so no
-    caller passes them and none can pass the wrong slot's."""
+    parameters ($vector_property, $f16_property, $fact_index, $entity_index; see
+    store/vectors.py), so no caller passes them and none can pass the wrong slot's."""
 
     def __init__(self, tx: ManagedTransaction, slot: dict[str, str]) -> None:
         self._tx = tx

@@ -199,12 +199,8 @@ class RecallReads:
         counts = _counts(row)
         facts = [_hit(r) for r in row["scanned_facts"]]
         similarities = {fid: float(value) for fid, value in row["scanned_similarities"]}
-        if row["f16_ids"] and len(row["f16_vectors"]) == row["f16_facts"]:
-            cosines = f16_similarities(embedding, row["f16_vectors"])
-            facts = self._exact_top(row["f16_ids"], cosines, params)
-            similarities = dict(zip(row["f16_ids"], _similarity(cosines), strict=True))
-        elif row["f16_facts"]:  # facts without copies (an older graphmem wrote them)
-            facts = self._hits(where.apply(query("recall/fact_scan")), params)
+        if row["f16_facts"]:
+            facts, similarities = self._scan_copies(row, params, where)
         if counts.facts > EXACT_SCAN_MAX and k > 0:
             indexed = [_hit(r) for r in row["indexed_facts"]]
             facts = self._complete_facts(indexed, k, params, where)
@@ -256,22 +252,29 @@ class RecallReads:
         twice F16_SIMILARITY_ERROR of the k-th) scored from its stored vector and ranked as
         fact_scan ranks. A scope with facts that have no copy is scanned as before."""
         found = self._reader.read(where.apply(query("recall/fact_scan_f16")), params)[0]
-        if len(found["f16_vectors"]) != found["f16_facts"]:
-            return self._hits(where.apply(query("recall/fact_scan")), params)
-        cosines = f16_similarities(params["embedding"], found["f16_vectors"])
-        return self._exact_top(found["f16_ids"], cosines, params)
+        return self._scan_copies(found, params, where)[0]
 
-    def _exact_top(self, ids: list[str], cosines: np.ndarray, params: dict[str, Any]) -> list[Hit]:
-        """The exact top params["k"] of facts scored from their float16 copies: every fact
-        within twice F16_SIMILARITY_ERROR of the k-th is scored from its stored vector
-        (recall/fact_hits), so the answer is recall/fact_scan's."""
+    def _scan_copies(
+        self, found: Mapping[str, Any], params: dict[str, Any], where: Predicate
+    ) -> tuple[list[Hit], dict[str, float]]:
+        """A scope's exact top params["k"] from its facts' float16 copies (recall/parts/
+        facts_f16's f16_facts, f16_ids, f16_vectors), with every fact's similarity (for
+        entity_facts): each fact within twice F16_SIMILARITY_ERROR of the k-th is scored
+        from its stored vector (recall/fact_hits), so the hits are recall/fact_scan's. A
+        scope with facts that have no copy (an older graphmem wrote them) is scanned on the
+        server as before, without similarities."""
+        ids, vectors = found["f16_ids"], found["f16_vectors"]
+        if len(vectors) != found["f16_facts"]:
+            return self._hits(where.apply(query("recall/fact_scan")), params), {}
         k = min(params["k"], len(ids))
         if k <= 0:
-            return []
+            return [], {}
+        cosines = f16_similarities(params["embedding"], vectors)
         kth = np.partition(cosines, -k)[-k]
         shortlist = [i for i, c in zip(ids, cosines, strict=True)
                      if c >= kth - 2 * F16_SIMILARITY_ERROR]  # fmt: skip
-        return self._hits(query("recall/fact_hits"), {**params, "ids": shortlist})
+        hits = self._hits(query("recall/fact_hits"), {**params, "ids": shortlist})
+        return hits, dict(zip(ids, _similarity(cosines), strict=True))
 
     def nearest_entities(
         self,
@@ -422,7 +425,7 @@ class RecallReads:
         if not entity_ids:
             return []
         if not similarities:
-            similarities = self._f16_similarities(scope, entity_ids, embedding, window)
+            similarities = self._similarities_from_copies(scope, entity_ids, embedding, window)
         params = {
             **scope.params(),
             **window.params(),
@@ -435,7 +438,7 @@ class RecallReads:
         rows = self._rows(where.apply(query("recall/entity_facts")), params)
         return [(r["entity_id"], r["fact_id"], float(r["score"]), r["entity_ids"]) for r in rows]
 
-    def _f16_similarities(
+    def _similarities_from_copies(
         self, scope: Scope, entity_ids: Sequence[str], embedding: list[float], window: Window
     ) -> dict[str, float]:
         """Fact id -> similarity from the float16 copies of the entities' visible facts, on

@@ -9,9 +9,10 @@ writes a new model's vectors into the slot the store does not answer from, then 
 the recorded space to it in one transaction, so search never compares vectors of two models.
 
 Every statement the store runs gets the active slot's names as parameters
-(`$vector_property`, `$fact_index`, `$entity_index`; GraphStore adds them), so the Cypher
-files read `f[$vector_property]` and `db.index.vector.queryNodes($fact_index, ...)`. The
-CREATE statements name a property literally, so each slot has its schema files.
+(`$vector_property`, `$f16_property`, `$fact_index`, `$entity_index`; GraphStore adds
+them), so the Cypher files read `f[$vector_property]` and
+`db.index.vector.queryNodes($fact_index, ...)`. The CREATE statements name a property
+literally, so each slot has its schema files.
 
 A fact also keeps its vector as float16 bytes (`embedding_f16`, slot B `embedding_b_f16`: the
 unit vector, 2 bytes a dimension, `f16_bytes`). Recall reads those where it scores hundreds or
