@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graphmem.relations import CueMatcher, label_phrase, type_descriptions
-from graphmem.store.recall_reads import Link, Vocabulary
+from graphmem.store.recall_rows import Link, Vocabulary
 from graphmem.words import Cue, content_words
 
 # One hop: (frontier entity ids, what is asked) -> their relations the query may ask for.

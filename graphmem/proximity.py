@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from graphmem.store.recall_reads import Edge
+from graphmem.store.recall_rows import Edge
 
 
 def personalised_pagerank(

@@ -48,9 +48,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-import numpy as np
-
 from graphmem import context
+from graphmem.diversity import add_similar, marginal, nearest_kept
 from graphmem.embed import Embedder
 from graphmem.filters import Predicate, compile_filters
 from graphmem.models import SELF_KEY, Scope, entity_key
@@ -59,7 +58,8 @@ from graphmem.proximity import personalised_pagerank
 from graphmem.relations import CueMatcher
 from graphmem.shapes import aware, memory_item, relation
 from graphmem.store.neo4j import Vector
-from graphmem.store.recall_reads import Candidates, Hit, Link, RecallReads, Window
+from graphmem.store.recall_reads import Candidates, RecallReads
+from graphmem.store.recall_rows import Hit, Link, Window
 from graphmem.words import cues as query_cues
 from graphmem.words import name_keys, says_first_person
 
@@ -238,9 +238,25 @@ class Recaller:
             min_score=self.threshold,
             window=window,
             where=where,
+            with_graph=blended,
         )
         if found.counts.facts == 0:
             return [], {}
+        # A small scope's graph came whole with the candidates: the walk reads it here.
+        reads = self.reads.over(found.graph)
+        ranker = self if reads is self.reads else self._bound(reads)
+        return ranker._rank_found(request, embedding, window, where, found)
+
+    def _rank_found(
+        self,
+        request: Request,
+        embedding: list[float],
+        window: Window,
+        where: Predicate,
+        found: Candidates,
+    ) -> tuple[list[Candidate], dict[str, dict[str, Any]]]:
+        scope, tune = request.scope, self.tuning
+        pool = max(request.top_k * tune.pool_factor, tune.min_pool)
         cands: dict[str, Candidate] = {}
         _merge(cands, found.facts, "vector")
         if request.mode == "lexical" or (request.mode == "blended" and tune.lexical_candidates):
@@ -249,7 +265,7 @@ class Recaller:
             )
             _merge(cands, _scaled(lexical), "lexical")
         self._link(scope, cands, embedding)
-        if blended:
+        if request.mode == "blended":
             self._expand(request, embedding, window, where, cands, found)
         for cand in cands.values():
             cand.score = self._blend(cand, request.mode)
@@ -484,16 +500,17 @@ class Recaller:
             chunk = ordered[start : start + step]
             fetched = self.reads.fact_rows(scope, [c.id for c in chunk], embedding)
             rows.update({row["id"]: row for row in fetched})
-            _add_similar(rows, [c.id for c in kept] + [row["id"] for row in fetched])
+            add_similar(rows, [c.id for c in kept] + [row["id"] for row in fetched])
             pending = [c for c in chunk if c.id in rows]
             while pending and len(kept) < top_k:
-                values = [_mmr(c, rows[c.id], kept, diversity) for c in pending]
+                kept_ids = [k.id for k in kept]
+                values = [marginal(c.score, rows[c.id], kept_ids, diversity) for c in pending]
                 pick = max(range(len(pending)), key=values.__getitem__)
                 cand = pending.pop(pick)
                 row = rows[cand.id]
                 if (
                     row.get("content_hash") in hashes
-                    or _nearest_kept(row, kept) >= self.tuning.duplicate_cosine
+                    or nearest_kept(row, kept_ids) >= self.tuning.duplicate_cosine
                 ):
                     continue
                 # The value that picked it, never above the one picked before (MMR values
@@ -504,38 +521,6 @@ class Recaller:
             if len(kept) == top_k:
                 break
         return kept, rows
-
-
-def _add_similar(rows: Mapping[str, dict[str, Any]], ids: Sequence[str]) -> None:
-    """Set each row's `similar`: {fact id: cosine} to every fact of `ids` (one matmul).
-
-    A fact without a vector (or of another length) is similar to none.
-    """
-    vectors = [rows[i].get("vector") for i in ids]
-    dimension = max((len(v) for v in vectors if v is not None), default=0)
-    units = np.zeros((len(ids), dimension), dtype=np.float32)
-    for j, vector in enumerate(vectors):
-        if vector is not None and len(vector) == dimension:
-            units[j] = vector
-    norms = np.linalg.norm(units, axis=1, keepdims=True)
-    units = np.divide(units, norms, out=np.zeros_like(units), where=norms > 0)
-    matrix = (units @ units.T).tolist()
-    for i, fid in enumerate(ids):
-        rows[fid]["similar"] = dict(zip(ids, matrix[i], strict=True))
-
-
-def _nearest_kept(row: Mapping[str, Any], kept: Sequence[Candidate]) -> float:
-    """The highest cosine of a fact (its row) to the facts kept so far (0 if none)."""
-    similar = row["similar"]
-    return max((similar.get(k.id, 0.0) for k in kept), default=0.0)
-
-
-def _mmr(
-    cand: Candidate, row: Mapping[str, Any], kept: Sequence[Candidate], weight: float
-) -> float:
-    if weight <= 0 or not kept:
-        return cand.score
-    return cand.score - weight * _nearest_kept(row, kept)
 
 
 # -- helpers -------------------------------------------------------------------

@@ -299,7 +299,7 @@ def test_a_large_scope_scanned_from_float16_copies_ranks_as_the_exact_scan(
     entities, also among near-ties and when some facts have no float16 copy."""
     from graphmem.filters import NO_FILTER
     from graphmem.store.cypher import query
-    from graphmem.store.recall_reads import Window
+    from graphmem.store.recall_rows import Window
 
     rooms = ["red", "blue", "green", "amber"]
     facts = [

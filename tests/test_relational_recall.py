@@ -16,7 +16,8 @@ from graphmem.models import Scope
 from graphmem.paths import PathSettings, best_matches, describe
 from graphmem.recall import Recaller, Request
 from graphmem.relations import CueMatcher, agent_nouns, type_descriptions
-from graphmem.store.recall_reads import RecallReads, Vocabulary
+from graphmem.store.recall_reads import RecallReads
+from graphmem.store.recall_rows import Vocabulary
 from graphmem.words import content_words
 
 TYPES = ["SISTER_OF", "BROTHER_OF", "MARRIED_TO", "MANAGES", "REPORTS_TO", "OWNS", "LIVES_IN",

@@ -34,7 +34,8 @@ from graphmem.shapes import utc
 from graphmem.store import recall_reads
 from graphmem.store.cypher import query, statements
 from graphmem.store.neo4j import FACT_INDEX, GraphStore, VectorSearch, traced_statements
-from graphmem.store.recall_reads import RecallReads, Window, nearest_statements
+from graphmem.store.recall_reads import RecallReads, nearest_statements
+from graphmem.store.recall_rows import Window
 from tests.neo4j_session import SEARCH_VERSION, Neo4jTarget
 from tests.test_filters import matches
 

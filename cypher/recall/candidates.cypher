@@ -4,8 +4,8 @@
 // with recall/fact_hits; else as fact_index over-fetched: the caller completes a short index
 // answer), the entities the query names ($names, as entities_by_key) and the entities
 // nearest the query (as entity_scan / entity_index, by the $exact_max rule on the scope's
-// entities). A guarded branch
-// whose guard fails reads nothing; $k = 0 or $entity_k = 0 skip the nearest reads.
+// entities) and, for a small scope, its whole graph. A guarded branch whose guard fails
+// reads nothing; $k = 0 or $entity_k = 0 skip the nearest reads, $graph_facts = 0 the graph.
 // RecallReads.candidates swaps the index parts for the SEARCH parts where the server and
 // the indexes have them.
 // graphmem:include recall/parts/scope_keys
@@ -31,8 +31,41 @@ CALL (keys, facts) {
   WITH * WHERE $k > 0 AND $f16_scan_min < facts <= $exact_max
   // graphmem:include recall/parts/facts_f16
 }
+// A small scope's whole graph, when the caller will walk it ($graph_facts > 0; a scope
+// scanned here, so every visible fact's similarity came back above) and it is small enough
+// to read in less time than the walk's statements take (at most $graph_entities entities,
+// and $graph_relations relations by their ends' degrees): its entities, the relations
+// between them valid in the read's window (as recall/walk and recall/hop see them) and each
+// visible fact's entities (as recall/entity_facts sees them). The caller answers the
+// walk's reads from it (store/scope_graph.py) instead of a statement each.
+CALL (keys, facts, entities) {
+  WITH * WHERE $k > 0 AND 0 < facts <= $graph_facts AND facts <= $f16_scan_min
+    AND entities <= $graph_entities
+  UNWIND keys AS key
+  MATCH (e:Entity {scope_key: key})
+  WITH e, COUNT { (e)<-[:ABOUT]-() } AS about, COUNT { (e)--() } AS links
+  RETURN collect([e.id, e.name, e.type, labels(e), e.mentions, about, links]) AS entity_rows,
+         sum(links - about) AS relation_ends
+}
+WITH *, size(entity_rows) > 0 AND relation_ends <= 2 * $graph_relations AS whole_graph
 RETURN facts, entities, versions, scanned_facts, scanned_similarities,
-  f16_facts, f16_ids, f16_vectors,
+  f16_facts, f16_ids, f16_vectors, whole_graph,
+  CASE WHEN whole_graph THEN entity_rows ELSE [] END AS graph_entities,
+  COLLECT {
+    WITH * WHERE whole_graph
+    UNWIND keys AS key
+    MATCH (a:Entity {scope_key: key})-[r]->(b:Entity {scope_key: key})
+    WHERE ($include_invalidated OR r.invalidated_at IS NULL)
+      AND ($as_of IS NULL OR r.valid_from IS NULL OR datetime({datetime: r.valid_from}) <= $as_of)
+      AND ($valid_after IS NULL OR r.valid_to IS NULL
+           OR datetime({datetime: r.valid_to}) > $valid_after)
+    RETURN [a.id, coalesce(r.relation, type(r)), b.id, r.fact_id]
+  } AS graph_relations,
+  COLLECT {
+    WITH * WHERE whole_graph
+    // graphmem:include recall/parts/scope_facts
+    RETURN [f.id, [(f)-[:ABOUT]->(x:Entity) | x.id]]
+  } AS graph_about,
   COLLECT {
     WITH * WHERE $k > 0 AND facts > $exact_max
     // graphmem:include recall/parts/facts_index

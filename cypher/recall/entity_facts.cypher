@@ -1,4 +1,4 @@
-// For each entity, its visible facts nearest the query (at most $per_entity), under the
+// For each entity, its visible facts nearest the query (at most $per_entity; ties by id), under the
 // caller's filter: the facts the graph walk brings into the candidate set.
 UNWIND $entity_ids AS entity_id
 MATCH (e:Entity {id: entity_id})
@@ -16,7 +16,7 @@ CALL (e) {
   // vectors are not read twice); else {} and each fact's vector is read here.
   WITH f, coalesce($similarities[f.id],
                    vector.similarity.cosine(f[$vector_property], $embedding)) AS similarity
-  ORDER BY similarity DESC
+  ORDER BY similarity DESC, f.id
   LIMIT $per_entity
   RETURN f, similarity
 }

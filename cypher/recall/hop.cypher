@@ -4,7 +4,8 @@
 // the read's window, each with the fact it rests on, which must be visible (status,
 // validity, the caller's filter): an edge is walked only on evidence the caller may see.
 // At most $per_node relations per entity, the best-matching types first ($type_weights),
-// then those whose fact is nearest the query. `outgoing`: the frontier entity is the
+// then those whose fact is nearest the query (ties by fact, entity and type: as
+// store/scope_graph.py ranks a small scope's). `outgoing`: the frontier entity is the
 // relation's start node. A retired relation (type WAS, its own type in `relation`) is seen
 // by its own type, and walked only when the window admits history ($include_invalidated).
 UNWIND $node_ids AS node_id
@@ -29,7 +30,7 @@ CALL (a) {
     AND true /*graphmem:filter*/
   WITH r, b, f, kind, coalesce($type_weights[kind], 0.0) AS weight,
        vector.similarity.cosine(f[$vector_property], $embedding) AS similarity
-  ORDER BY weight DESC, similarity DESC
+  ORDER BY weight DESC, similarity DESC, f.id, b.id, kind
   LIMIT $per_node
   RETURN r, b, f, kind, similarity
 }
@@ -37,4 +38,4 @@ CALL (a) {
 // time of a read of hundreds of rows.
 RETURN collect({from_id: a.id, from_name: a.name, outgoing: startNode(r) = a,
                 relation: kind, to_id: b.id, to_name: b.name, to_type: b.type,
-                fact_id: f.id, text: f.text, score: 2 * similarity - 1}) AS rows
+                fact_id: f.id, score: 2 * similarity - 1}) AS rows

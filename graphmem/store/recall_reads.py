@@ -45,6 +45,8 @@ from graphmem.store.neo4j import (
     Reader,
     VectorSearch,
 )
+from graphmem.store.recall_rows import Edge, Hit, Link, ScopeCounts, Vocabulary, Window
+from graphmem.store.scope_graph import ScopeGraph
 from graphmem.store.vectors import F16_SIMILARITY_ERROR, f16_similarities, vector_values
 from graphmem.words import STOPWORDS
 
@@ -55,57 +57,18 @@ EXACT_SCAN_MAX = EXACT_SCAN_MAX_FACTS
 # vectors.py) in the client: from ~500 facts that is cheaper than the server's cosine (834
 # facts: ~7 ms against ~17), below it the extra round trip (recall/fact_hits) is not.
 F16_SCAN_MIN = 500
+# A scanned scope (<= F16_SCAN_MIN facts: the graph's facts take their similarities from the
+# scan) of at most GRAPH_MAX_ENTITIES entities and GRAPH_MAX_RELATIONS relations comes with
+# its whole graph when the search will walk it (store/scope_graph.py). The read grows with
+# the graph (~7 us an entity, ~6 a relation, ~15 a fact on the server), the statements it
+# spares (walk, entity_facts, each hop) cost ~3 ms each: bench/README.md section 7.
+GRAPH_MAX_FACTS = F16_SCAN_MIN
+GRAPH_MAX_ENTITIES = 300
+GRAPH_MAX_RELATIONS = 600
 # Lucene's own syntax never reaches the index: queries are plain words, OR-ed.
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 32
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-@dataclass(frozen=True)
-class Window:
-    """Which facts and relations a read can see."""
-
-    statuses: tuple[str, ...] = ("active",)
-    as_of: datetime | None = None  # valid_from <= as_of
-    valid_after: datetime | None = None  # valid_to > valid_after (None: no check)
-    include_invalidated: bool = False
-
-    def params(self) -> dict[str, Any]:
-        return {
-            "statuses": list(self.statuses),
-            "as_of": self.as_of,
-            "valid_after": self.valid_after,
-            "include_invalidated": self.include_invalidated,
-        }
-
-
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    score: float
-    name: str | None = None
-    degree: int = 0  # for entities: how many facts are about it
-    # For facts from the nearest reads: {entity id: how many facts are about it}.
-    about: dict[str, int] | None = None
-
-
-@dataclass(frozen=True)
-class Edge:
-    source_id: str
-    relation: str
-    target_id: str
-    fact_id: str | None
-    reached_id: str
-    reached_name: str
-    hop: int
-    reached_degree: int = 0  # how many facts are about the reached entity
-
-
-@dataclass(frozen=True)
-class ScopeCounts:
-    facts: int
-    entities: int
-    version: tuple[str, ...]  # changes whenever anything is written to the scope
 
 
 @dataclass(frozen=True)
@@ -121,30 +84,7 @@ class Candidates:
     # more than F16_SCAN_MIN facts): entity_facts ranks from them instead of reading the
     # vectors again.
     similarities: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class Vocabulary:
-    """Relation types (-> the words the scope's facts use for each) and entity labels."""
-
-    relations: dict[str, list[str]] = field(default_factory=dict)
-    labels: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Link:
-    """A relation seen from a frontier entity of the walk, with the fact it rests on."""
-
-    from_id: str
-    from_name: str
-    outgoing: bool  # the frontier entity is the relation's start node
-    relation: str
-    to_id: str
-    to_name: str
-    to_type: str | None  # the far entity's type label (Person, Organization, ...)
-    fact_id: str
-    text: str
-    score: float  # the fact's raw cosine to the query
+    graph: ScopeGraph | None = None  # a small scope's whole graph, when asked for
 
 
 def lucene_terms(text: str) -> str:
@@ -158,9 +98,19 @@ def lucene_terms(text: str) -> str:
 class RecallReads:
     """Scoped, filtered reads for the recall pipeline."""
 
-    def __init__(self, store: GraphStore, reader: Reader | None = None) -> None:
+    def __init__(
+        self, store: GraphStore, reader: Reader | None = None, graph: ScopeGraph | None = None
+    ) -> None:
         self.store = store
         self._reader: Reader = reader or store
+        # One search's scope graph (Candidates.graph): walk, hop, entity_facts and
+        # fact_links answer from it, for that search's scope, window and filter only.
+        self._graph = graph
+
+    def over(self, graph: ScopeGraph | None) -> RecallReads:
+        """These reads, with walk, hop, entity_facts and fact_links answered from `graph`
+        (the search's Candidates.graph; these reads themselves when it is None)."""
+        return self if graph is None else RecallReads(self.store, self._reader, graph)
 
     def snapshot(self, work: Callable[[RecallReads], T]) -> T:
         """Run `work` with reads that all share one read transaction (see
@@ -184,16 +134,23 @@ class RecallReads:
         min_score: float,
         window: Window = Window(),
         where: Predicate = NO_FILTER,
+        with_graph: bool = False,
     ) -> Candidates:
         """A search's first read in one statement (recall/candidates): the scope's counts
         and version, its k nearest facts (as nearest_facts), the entities named by `names`
         (as named_entities) and its entity_k nearest entities at >= min_score (as
         nearest_entities). An index answer that came back short is completed as
-        nearest_facts / nearest_entities complete theirs: by a larger over-fetch or a scan."""
+        nearest_facts / nearest_entities complete theirs: by a larger over-fetch or a scan.
+        with_graph (the search will walk the graph): a scope of at most GRAPH_MAX_FACTS
+        facts, GRAPH_MAX_ENTITIES entities and GRAPH_MAX_RELATIONS relations comes with its
+        whole graph (Candidates.graph; answer the walk from it with over())."""
         params = self._nearest_params(scope, embedding, k, window, where)
         params.update(self._entity_params(scope, embedding, entity_k, min_score))
         params.update(names=list(names), cap=EXACT_SCAN_MAX + 1, exact_max=EXACT_SCAN_MAX)
         params.update(f16_scan_min=F16_SCAN_MIN)
+        whole = with_graph and k > 0
+        params.update(graph_facts=min(GRAPH_MAX_FACTS, F16_SCAN_MIN) if whole else 0)
+        params.update(graph_entities=GRAPH_MAX_ENTITIES, graph_relations=GRAPH_MAX_RELATIONS)
         statement = where.apply(_searched(query("recall/candidates"), self.store.vector_search()))
         row = self._reader.read(statement, params)[0]
         counts = _counts(row)
@@ -209,7 +166,12 @@ class RecallReads:
             indexed = [_hit(r) for r in row["indexed_entities"]]
             near = self._complete_entities(indexed, entity_k, params)
         named = [_hit(r) for r in row["named"]]
-        return Candidates(counts, facts, named, near, similarities)
+        graph = None
+        if row["whole_graph"]:
+            graph = ScopeGraph.from_rows(
+                row["graph_entities"], row["graph_relations"], row["graph_about"], similarities
+            )
+        return Candidates(counts, facts, named, near, similarities, graph)
 
     def nearest_facts(
         self,
@@ -351,6 +313,11 @@ class RecallReads:
     ) -> list[Edge]:
         """The 1-2 hop neighbourhood of the seeds (recall/walk); those in one_hop_ids are
         walked one hop only."""
+        if self._graph is not None:
+            return self._graph.walk(
+                seed_ids, type_weights, degree_cap=degree_cap, through_max=through_max,
+                one_hop_ids=one_hop_ids,
+            )  # fmt: skip
         if not seed_ids:
             return []
         params = {
@@ -391,6 +358,8 @@ class RecallReads:
         """The relations of `node_ids` valid in the window whose facts are visible and
         whose type has a weight (or whose far entity has one of `labels`), at most per_node
         each: the best-matching types first, then the facts nearest the query."""
+        if self._graph is not None:
+            return self._graph.hop(node_ids, type_weights, labels, per_node=per_node)
         if not node_ids:
             return []
         params = {
@@ -422,6 +391,8 @@ class RecallReads:
         reading the facts' vectors again; without them the facts' float16 copies are read
         and scored here first (recall/entity_fact_vectors), so a fact's similarity may lie
         F16_SIMILARITY_ERROR from its stored vector's."""
+        if self._graph is not None:
+            return self._graph.entity_facts(entity_ids, per_entity=per_entity)
         if not entity_ids:
             return []
         if not similarities:
@@ -452,11 +423,14 @@ class RecallReads:
         self, scope: Scope, ids: Sequence[str], embedding: list[float]
     ) -> list[tuple[str, float, dict[str, int]]]:
         """(fact id, raw cosine, {entity id: its fact count}) for facts of the scope."""
+        known: list[tuple[str, float, dict[str, int]]] = []
+        if self._graph is not None:
+            known, ids = self._graph.fact_links(ids)
         if not ids:
-            return []
+            return known
         params = {**scope.params(), "ids": list(ids), "embedding": embedding}
         rows = self._rows(query("recall/fact_links"), params)
-        return [
+        return known + [
             (r["id"], float(r["score"]), dict(zip(r["entity_ids"], r["degrees"], strict=True)))
             for r in rows
         ]
