@@ -40,7 +40,7 @@ CALL (keys, facts) {
 // walk's reads from it (store/scope_graph.py) instead of a statement each.
 CALL (keys, facts, entities) {
   WITH * WHERE $k > 0 AND 0 < facts <= $graph_facts AND facts <= $f16_scan_min
-    AND entities <= $graph_entities
+    AND facts <= $exact_max AND entities <= $graph_entities
   UNWIND keys AS key
   MATCH (e:Entity {scope_key: key})
   WITH e, COUNT { (e)<-[:ABOUT]-() } AS about, COUNT { (e)--() } AS links

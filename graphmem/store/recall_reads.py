@@ -13,6 +13,8 @@ A search's first reads (the scope's size, its nearest facts and entities, the en
 query names) go in one statement, recall/candidates, built from the same Cypher fragments
 (cypher/recall/parts/) as the single reads: every statement is a round trip, and on a
 small scope the round trips, not the work, were most of a search (bench/profile_search.py).
+For the same reason a small scope's whole graph comes with them when the search will walk
+it, and the walk's reads are answered from it in the client (store/scope_graph.py, over()).
 
 Where a read would score hundreds or thousands of facts on the server (a scanned scope of
 more than F16_SCAN_MIN facts, the scan a short index answer falls back to, the reached
