@@ -94,7 +94,10 @@ def test_a_small_scopes_searches_are_the_same_from_its_graph(memory: Memory, use
         found, by_graph = _searched(memory, question, user_id, options)
         assert found == expected, (question, options)
         assert walked <= set(by_statements) and not walked & set(by_graph)
-        assert len(by_graph) < len(by_statements)
+        # 25 facts, within the candidate pool of 30: their rows came with the graph, and
+        # the search was one statement (the scope's relation words were read, and cached,
+        # by the search before).
+        assert by_graph == by_statements[:1], by_graph  # recall/candidates, as sent
     # The relational answers themselves (the graph path is not merely the same, it works).
     sister = memory.search(SEARCHES[1][0], user_id=user_id, top_k=5)
     assert "Tyrell Corp is headquartered in Utrecht." in [r["memory"] for r in sister["results"]]
@@ -144,6 +147,15 @@ def test_the_graphs_reads_are_the_statements_rows(
     assert local.entity_facts(scope, entities, embedding, **facts) == server.entity_facts(
         scope, entities, embedding, **facts, similarities=graph.similarities
     )
+    assert set(graph.rows) == set(graph.about)  # 25 facts at most, within the pool of 30
+    ids = sorted(graph.rows)
+    assert _comparable(local.fact_rows(scope, ids, embedding)) == _comparable(
+        server.fact_rows(scope, ids, embedding)
+    )
+
+
+def _comparable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**row, "vector": row["vector"].tolist()} for row in rows]
 
 
 def test_fact_links_the_graph_lacks_are_read(memory: Memory, user_id: str) -> None:
@@ -176,6 +188,11 @@ def test_a_graph_too_large_for_the_bounds_is_walked_by_statements(
         ).graph
 
     assert graph() is not None
+    # More facts than the pool: the graph comes, without the rows.
+    pool_of_ten = reads.candidates(
+        scope, embedding, k=10, names=[], entity_k=0, min_score=0.7, with_graph=True
+    ).graph
+    assert pool_of_ten is not None and pool_of_ten.about and not pool_of_ten.rows
     monkeypatch.setattr(recall_reads, "GRAPH_MAX_RELATIONS", len(WORLD) - 1)
     assert graph() is None
     monkeypatch.undo()

@@ -66,6 +66,16 @@ RETURN facts, entities, versions, scanned_facts, scanned_similarities,
     // graphmem:include recall/parts/scope_facts
     RETURN [f.id, [(f)-[:ABOUT]->(x:Entity) | x.id]]
   } AS graph_about,
+  // And when the scope holds no more facts than the caller's pool ($k), every one of them is
+  // a candidate: their rows (as recall/fact_rows reads them) come too, and the search needs
+  // no other statement.
+  COLLECT {
+    WITH * WHERE whole_graph AND facts <= $k
+    // graphmem:include recall/parts/scope_facts
+    WITH f, [(f)-[:ABOUT]->(e:Entity) | e] AS about
+    RETURN
+    // graphmem:include recall/parts/fact_row
+  } AS graph_rows,
   COLLECT {
     WITH * WHERE $k > 0 AND facts > $exact_max
     // graphmem:include recall/parts/facts_index

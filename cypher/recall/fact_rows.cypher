@@ -10,30 +10,6 @@ WHERE ($user_id IS NULL OR f.user_id = $user_id)
 WITH f, [(f)-[:ABOUT]->(e:Entity) | e] AS about
 // One record, its rows collected: the driver's per-record cost was most of the client
 // time of a read of hundreds of rows.
-RETURN collect({
-       // Timestamps as microseconds since the epoch: the driver's DateTime decoding was
-       // most of a search's own Python time.
-       fact: f {.*, embedding: null, embedding_b: null, embedding_f16: null, embedding_b_f16: null,
-                created_at: f.created_at.epochSeconds * 1000000 + f.created_at.microsecond,
-                updated_at: f.updated_at.epochSeconds * 1000000 + f.updated_at.microsecond},
-       episodes: [(f)-[:FROM]->(ep:Episode) | ep.id],
-       entities: [e IN about | {id: e.id, name: e.name}],
-       // Both ends bound to the fact's own entities first (a pattern through both
-       // made the planner expand every fact about b, 13,000 rows for a big tenant's
-       // 30 facts), then each relation is found between two known nodes.
-       relations: COLLECT {
-         UNWIND about AS a
-         UNWIND about AS b
-         WITH a, b WHERE a <> b
-         MATCH (a)-[r]->(b)
-         WHERE r.fact_id = f.id
-         RETURN {source: a.name, relation: coalesce(r.relation, type(r)), target: b.name,
-                 fact_id: r.fact_id,
-                 valid_from: r.valid_from, valid_to: r.valid_to}
-       },
-       score: 2 * vector.similarity.cosine(f[$vector_property], $embedding) - 1,
-       // For near-duplicates and diversity: the float16 copy (store/vectors.py; bytes come
-       // back as stored, a float list is built value by value), the vector where a fact
-       // written by an older graphmem has none.
-       embedding: coalesce(f[$f16_property], f[$vector_property])
-}) AS rows
+RETURN collect(
+// graphmem:include recall/parts/fact_row
+) AS rows

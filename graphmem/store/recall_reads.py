@@ -105,13 +105,14 @@ class RecallReads:
     ) -> None:
         self.store = store
         self._reader: Reader = reader or store
-        # One search's scope graph (Candidates.graph): walk, hop, entity_facts and
-        # fact_links answer from it, for that search's scope, window and filter only.
+        # One search's scope graph (Candidates.graph): walk, hop, entity_facts, fact_links
+        # and fact_rows answer from it, for that search's scope, window and filter only.
         self._graph = graph
 
     def over(self, graph: ScopeGraph | None) -> RecallReads:
-        """These reads, with walk, hop, entity_facts and fact_links answered from `graph`
-        (the search's Candidates.graph; these reads themselves when it is None)."""
+        """These reads, with walk, hop, entity_facts, fact_links and (where it holds them)
+        fact_rows answered from `graph` (the search's Candidates.graph; these reads
+        themselves when it is None)."""
         return self if graph is None else RecallReads(self.store, self._reader, graph)
 
     def snapshot(self, work: Callable[[RecallReads], T]) -> T:
@@ -171,8 +172,9 @@ class RecallReads:
         graph = None
         if row["whole_graph"]:
             graph = ScopeGraph.from_rows(
-                row["graph_entities"], row["graph_relations"], row["graph_about"], similarities
-            )
+                row["graph_entities"], row["graph_relations"], row["graph_about"], similarities,
+                row["graph_rows"],
+            )  # fmt: skip
         return Candidates(counts, facts, named, near, similarities, graph)
 
     def nearest_facts(
@@ -443,10 +445,12 @@ class RecallReads:
         """Facts by id with their entities ({id, name}), the relations resting on them,
         raw cosine and vector (float32 values of its float16 copy, or of the stored vector
         where a fact has none)."""
-        if not ids:
-            return []
-        params = {**scope.params(), "ids": list(ids), "embedding": embedding}
-        rows = self._rows(query("recall/fact_rows"), params)
+        held = self._graph.rows if self._graph is not None else {}
+        rows = [held[fid] for fid in ids if fid in held]
+        missing = [fid for fid in ids if fid not in held]
+        if missing:
+            params = {**scope.params(), "ids": missing, "embedding": embedding}
+            rows += self._rows(query("recall/fact_rows"), params)
         return [
             {
                 **r["fact"],

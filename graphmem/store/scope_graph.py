@@ -51,10 +51,14 @@ class ScopeGraph:
         relations: Sequence[GraphRelation],
         about: Mapping[str, Sequence[str]],
         similarities: Mapping[str, float],
+        rows: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         """`about`: each visible fact's entity ids; `similarities`: each visible fact's
-        similarity to the query, on the scale of Neo4j's vector.similarity.cosine."""
+        similarity to the query, on the scale of Neo4j's vector.similarity.cosine; `rows`:
+        each visible fact's row as recall/fact_rows returns it, where they were read (a
+        scope of no more facts than the search's candidate pool)."""
         self.entities = {e.id: e for e in entities}
+        self.rows = dict(rows or {})
         self.about = {fid: list(ids) for fid, ids in about.items()}
         self.similarities = dict(similarities)
         # Each relation as seen from either end (recall/walk and recall/hop match it
@@ -80,8 +84,10 @@ class ScopeGraph:
         relations: Sequence[Sequence[Any]],
         about: Sequence[Sequence[Any]],
         similarities: Mapping[str, float],
+        rows: Sequence[Mapping[str, Any]] = (),
     ) -> ScopeGraph:
-        """From recall/candidates' graph_entities, graph_relations and graph_about rows."""
+        """From recall/candidates' graph_entities, graph_relations, graph_about and
+        graph_rows."""
         return cls(
             [
                 GraphEntity(eid, name, kind, frozenset(labels), mentions, int(facts), int(links))
@@ -90,6 +96,7 @@ class ScopeGraph:
             [GraphRelation(*row) for row in relations],
             {fid: ids for fid, ids in about},
             similarities,
+            {row["fact"]["id"]: row for row in rows},
         )
 
     def walk(
