@@ -131,14 +131,14 @@ class ScopeGraph:
     def _neighbours(
         self, entity_id: str, type_weights: Mapping[str, float], cap: int
     ) -> list[tuple[GraphRelation, GraphEntity]]:
-        """recall/walk's ORDER BY asked DESC, b.mentions DESC, b.id, kind, r.fact_id
-        LIMIT cap (Cypher's null sorts as the largest value: first when descending)."""
+        """recall/walk's ORDER BY asked DESC, b.mentions DESC, b.id LIMIT cap (Cypher's
+        null sorts as the largest value: first when descending). Relations to one neighbour
+        that tie stay in the order read: the walk weighs them alike."""
 
         def rank(pair: tuple[GraphRelation, GraphEntity]) -> tuple[Any, ...]:
             rel, far = pair
             mentions = -math.inf if far.mentions is None else -far.mentions
-            asked = -type_weights.get(rel.kind, 0.0)
-            return (asked, mentions, far.id, rel.kind, rel.fact_id is None, rel.fact_id or "")
+            return (-type_weights.get(rel.kind, 0.0), mentions, far.id)
 
         return sorted(self._incident.get(entity_id, ()), key=rank)[:cap]
 
