@@ -48,24 +48,29 @@ CALL (keys, facts, entities) {
          sum(links - about) AS relation_ends
 }
 WITH *, size(entity_rows) > 0 AND relation_ends <= 2 * $graph_relations AS whole_graph
+// Relations and ABOUT links as columns, not a list per row: the graph is garbage once the
+// search is answered, and a list per row was most of its objects in the client.
+CALL (keys, whole_graph) {
+  WITH * WHERE whole_graph
+  UNWIND keys AS key
+  MATCH (a:Entity {scope_key: key})-[r]->(b:Entity {scope_key: key})
+  WHERE ($include_invalidated OR r.invalidated_at IS NULL)
+    AND ($as_of IS NULL OR r.valid_from IS NULL OR datetime({datetime: r.valid_from}) <= $as_of)
+    AND ($valid_after IS NULL OR r.valid_to IS NULL
+         OR datetime({datetime: r.valid_to}) > $valid_after)
+  RETURN {sources: collect(a.id), kinds: collect(coalesce(r.relation, type(r))),
+          targets: collect(b.id), facts: collect(coalesce(r.fact_id, ''))} AS graph_relations
+}
+CALL (keys, whole_graph) {
+  WITH * WHERE whole_graph
+  // graphmem:include recall/parts/scope_facts
+  OPTIONAL MATCH (f)-[:ABOUT]->(x:Entity)
+  // A fact about no entity: one link to '' (collect() would drop a null).
+  RETURN {facts: collect(f.id), entities: collect(coalesce(x.id, ''))} AS graph_about
+}
 RETURN facts, entities, versions, scanned_facts, scanned_similarities,
-  f16_facts, f16_ids, f16_vectors, whole_graph,
+  f16_facts, f16_ids, f16_vectors, whole_graph, graph_relations, graph_about,
   CASE WHEN whole_graph THEN entity_rows ELSE [] END AS graph_entities,
-  COLLECT {
-    WITH * WHERE whole_graph
-    UNWIND keys AS key
-    MATCH (a:Entity {scope_key: key})-[r]->(b:Entity {scope_key: key})
-    WHERE ($include_invalidated OR r.invalidated_at IS NULL)
-      AND ($as_of IS NULL OR r.valid_from IS NULL OR datetime({datetime: r.valid_from}) <= $as_of)
-      AND ($valid_after IS NULL OR r.valid_to IS NULL
-           OR datetime({datetime: r.valid_to}) > $valid_after)
-    RETURN [a.id, coalesce(r.relation, type(r)), b.id, r.fact_id]
-  } AS graph_relations,
-  COLLECT {
-    WITH * WHERE whole_graph
-    // graphmem:include recall/parts/scope_facts
-    RETURN [f.id, [(f)-[:ABOUT]->(x:Entity) | x.id]]
-  } AS graph_about,
   // And when the scope holds no more facts than the caller's pool ($k), every one of them is
   // a candidate: their rows (as recall/fact_rows reads them) come too, and the search needs
   // no other statement.
