@@ -4,6 +4,7 @@ reads (ties included: both break them by id), on the real Neo4j and the real emb
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -67,6 +68,15 @@ SEARCHES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+@pytest.fixture(scope="module")
+def world(memory: Memory) -> Iterator[str]:
+    """A user holding WORLD (written once for the module: the tests only read it)."""
+    uid = f"test-graph-{uuid.uuid4().hex[:12]}"
+    memory.add_facts(WORLD, user_id=uid)
+    yield uid
+    memory.reset(user_id=uid)
+
+
 @contextmanager
 def statements_only() -> Iterator[None]:
     """Searches walk through recall/walk, hop and entity_facts, never a scope graph."""
@@ -84,8 +94,8 @@ def _searched(memory: Memory, question: str, user_id: str, options: dict[str, An
     return found, [t.statement.splitlines()[0] for t in traced]
 
 
-def test_a_small_scopes_searches_are_the_same_from_its_graph(memory: Memory, user_id: str) -> None:
-    memory.add_facts(WORLD, user_id=user_id)
+def test_a_small_scopes_searches_are_the_same_from_its_graph(memory: Memory, world: str) -> None:
+    user_id = world
     # A statement as sent, by its first line (the caller's filter is spliced in later).
     walked = {query(name).splitlines()[0] for name in ("recall/walk", "recall/entity_facts")}
     for question, options in SEARCHES:
@@ -120,10 +130,9 @@ def _graph(memory: Memory, scope: Scope, embedding: list[float], **window: Any) 
     ids=["current", "history", "as_of", "filtered"],
 )  # fmt: skip
 def test_the_graphs_reads_are_the_statements_rows(
-    memory: Memory, user_id: str, window: dict[str, Any]
+    memory: Memory, world: str, window: dict[str, Any]
 ) -> None:
-    memory.add_facts(WORLD, user_id=user_id)
-    scope = Scope(user_id=user_id)
+    scope = Scope(user_id=world)
     embedding = Vector(memory.embedder.embed_one("Where does Alice Moreau's sister live?"))
     graph = _graph(memory, scope, embedding, **window)
     server = RecallReads(memory.store)
@@ -158,15 +167,14 @@ def _comparable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**row, "vector": row["vector"].tolist()} for row in rows]
 
 
-def test_fact_links_the_graph_lacks_are_read(memory: Memory, user_id: str) -> None:
-    memory.add_facts(WORLD[:5], user_id=user_id)
-    scope = Scope(user_id=user_id)
-    stored = memory.get_all(user_id=user_id)["results"]
+def test_fact_links_the_graph_lacks_are_read(memory: Memory, world: str) -> None:
+    scope = Scope(user_id=world)
+    stored = memory.get_all(user_id=world, limit=100)["results"]
     rome = next(r["id"] for r in stored if "Rome" in r["memory"])  # over: no current read sees it
     embedding = Vector(memory.embedder.embed_one("Where does Carol work?"))
     graph = _graph(memory, scope, embedding)
     ids = [*graph.about, rome]
-    assert rome not in graph.about and len(graph.about) == 4
+    assert rome not in graph.about and len(graph.about) == len(WORLD) - 1
     server = RecallReads(memory.store)
     expected = {fid: rest for fid, *rest in server.fact_links(scope, ids, embedding)}
     local = server.over(graph).fact_links(scope, ids, embedding)
@@ -175,10 +183,9 @@ def test_fact_links_the_graph_lacks_are_read(memory: Memory, user_id: str) -> No
 
 
 def test_a_graph_too_large_for_the_bounds_is_walked_by_statements(
-    memory: Memory, user_id: str, monkeypatch: pytest.MonkeyPatch
+    memory: Memory, world: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    memory.add_facts(WORLD, user_id=user_id)
-    scope = Scope(user_id=user_id)
+    scope = Scope(user_id=world)
     embedding = Vector(memory.embedder.embed_one("Which towns did Alice Moreau visit?"))
     reads = RecallReads(memory.store)
 
