@@ -21,16 +21,7 @@ from graphmem.store.cypher import query
 from graphmem.store.neo4j import Vector, traced_statements
 from graphmem.store.recall_reads import RecallReads
 from graphmem.store.scope_graph import ScopeGraph
-
-
-def fact(text: str, source: str, relation: str, target: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "text": text,
-        "entities": [source, target],
-        "relations": [{"source": source, "relation": relation, "target": target}],
-        **extra,
-    }
-
+from tests.test_relational_recall import fact
 
 # Chains to walk (a sister's city, my wife's brother, a company's headquarters), a hub with
 # more neighbours than the walk's degree cap, all mentioned alike (ties), history (a city
