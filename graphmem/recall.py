@@ -24,8 +24,9 @@ transaction (one snapshot). The stages, in order:
    relationships; an entity only a path reached, one hop: the path already says how it
    bears on the query); the facts of the reached entities join the candidates
    (within expansion budgets) and proximity is personalised PageRank over that subgraph.
-   A small scope's graph came whole with the candidates: its walk and hops are answered
-   from it in the client (store/scope_graph.py), the same rows as the statements'.
+   A small scope's graph came whole with the candidates: its walk and hops (and, for a
+   scope within the candidate pool, its facts' rows) are answered from it in the client
+   (store/scope_graph.py), the same rows as the statements'.
 5. Scoring:
 
        score = w_vector * cosine + w_graph * proximity + w_path * path (+ w_lexical * lexical)
@@ -257,6 +258,7 @@ class Recaller:
         where: Predicate,
         found: Candidates,
     ) -> tuple[list[Candidate], dict[str, dict[str, Any]]]:
+        """Stages 2-6 from the candidates, through this recaller's reads."""
         scope, tune = request.scope, self.tuning
         pool = max(request.top_k * tune.pool_factor, tune.min_pool)
         cands: dict[str, Candidate] = {}
