@@ -246,8 +246,7 @@ class Recaller:
         if found.counts.facts == 0:
             return [], {}
         # A small scope's graph came whole with the candidates: the walk reads it here.
-        reads = self.reads.over(found.graph)
-        ranker = self if reads is self.reads else self._bound(reads)
+        ranker = self._bound(self.reads.over(found.graph)) if found.graph else self
         return ranker._rank_found(request, embedding, window, where, found)
 
     def _rank_found(

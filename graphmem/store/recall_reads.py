@@ -109,11 +109,10 @@ class RecallReads:
         # and fact_rows answer from it, for that search's scope, window and filter only.
         self._graph = graph
 
-    def over(self, graph: ScopeGraph | None) -> RecallReads:
+    def over(self, graph: ScopeGraph) -> RecallReads:
         """These reads, with walk, hop, entity_facts, fact_links and (where it holds them)
-        fact_rows answered from `graph` (the search's Candidates.graph; these reads
-        themselves when it is None)."""
-        return self if graph is None else RecallReads(self.store, self._reader, graph)
+        fact_rows answered from `graph` (the search's Candidates.graph)."""
+        return RecallReads(self.store, self._reader, graph)
 
     def snapshot(self, work: Callable[[RecallReads], T]) -> T:
         """Run `work` with reads that all share one read transaction (see
@@ -151,8 +150,8 @@ class RecallReads:
         params.update(self._entity_params(scope, embedding, entity_k, min_score))
         params.update(names=list(names), cap=EXACT_SCAN_MAX + 1, exact_max=EXACT_SCAN_MAX)
         params.update(f16_scan_min=F16_SCAN_MIN)
-        whole = with_graph and k > 0
-        params.update(graph_facts=min(GRAPH_MAX_FACTS, F16_SCAN_MIN) if whole else 0)
+        # The statement takes a graph only where it scanned (k > 0, <= F16_SCAN_MIN facts).
+        params.update(graph_facts=GRAPH_MAX_FACTS if with_graph else 0)
         params.update(graph_entities=GRAPH_MAX_ENTITIES, graph_relations=GRAPH_MAX_RELATIONS)
         statement = where.apply(_searched(query("recall/candidates"), self.store.vector_search()))
         row = self._reader.read(statement, params)[0]
