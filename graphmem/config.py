@@ -109,6 +109,13 @@ class Settings(BaseSettings):
     neo4j_java_home: Path | None = Field(
         default=None, description="The JDK that runs a local Neo4j (else JAVA_HOME, else PATH)."
     )
+    neo4j_http_port: int = Field(
+        default=7474,
+        ge=1,
+        le=65535,
+        description="Browser/HTTP port of a local Neo4j graphmem starts (its Bolt port is "
+        "neo4j_uri's); also the Browser address printed for a server graphmem did not start.",
+    )
 
     llm_provider: str = "ollama"  # a registered provider: ollama, openai, langchain, ...
     llm_model: str = DEFAULT_LLM_MODEL

@@ -112,3 +112,34 @@ def test_the_remembered_server_and_its_password_name_one_server(tmp_path: Path) 
     legacy = load_settings(data_dir=data)
     assert legacy.neo4j_password.get_secret_value() == LEGACY_NEO4J_PASSWORD
     assert legacy.neo4j_password_origin == "legacy"
+
+
+def test_a_started_server_and_the_browser_url_take_the_configured_http_port(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, model_path: Path
+) -> None:
+    """quickstart (open_memory with start_local) starts its server on neo4j_http_port
+    (GRAPHMEM_NEO4J_HTTP_PORT), as `graphmem neo4j start` does; it used 7474 whatever was
+    configured, so a machine whose 7474 was taken could not run the quickstart."""
+    from graphmem import neo4j_server
+    from graphmem.cli.common import browser_url, open_memory
+    from tests.neo4j_session import free_ports
+
+    monkeypatch.setenv("GRAPHMEM_NEO4J_HTTP_PORT", "27475")
+    monkeypatch.setenv("GRAPHMEM_NEO4J_URI", f"bolt://127.0.0.1:{free_ports(1)[0]}")  # none answers
+    monkeypatch.setenv("GRAPHMEM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("GRAPHMEM_EMBEDDER_PATH", str(model_path))
+    asked: dict[str, object] = {}
+
+    class Started(Exception):
+        pass
+
+    def start(home: Path, **options: object) -> None:
+        asked.update(options)
+        raise Started
+
+    monkeypatch.setattr(neo4j_server, "start", start)
+    with pytest.raises(Started):
+        open_memory(start_local=True)
+    assert asked["http_port"] == 27475
+    elsewhere = load_settings(neo4j_uri="bolt://db.example:7687")
+    assert browser_url(elsewhere) == "http://db.example:27475/browser/"

@@ -131,6 +131,7 @@ def open_memory(settings: Settings | None = None, *, start_local: bool = False) 
     info = neo4j_server.start(
         home,
         bolt_port=port,
+        http_port=settings.neo4j_http_port,
         password=configured.get_secret_value() if configured else None,
         version=settings.neo4j_version,
         java_home=settings.neo4j_java_home,
@@ -208,7 +209,7 @@ def check_llm(settings: Settings) -> Check:
 def browser_url(settings: Settings) -> str:
     """Browser's address: the local server's when it serves the configured Neo4j (the one
     `graphmem neo4j start` remembered, else the default home's), else Neo4j's default HTTP
-    port on the configured host."""
+    port (neo4j_http_port) on the configured host."""
     from graphmem import neo4j_server
 
     remembered = remembered_local_server(settings.data_dir)
@@ -222,7 +223,7 @@ def browser_url(settings: Settings) -> str:
     if local.running and local.browser_url and same_server(local.uri, settings.neo4j_uri):
         return local.browser_url
     host = urlparse(settings.neo4j_uri).hostname or "127.0.0.1"
-    return f"http://{host}:7474/browser/"
+    return f"http://{host}:{settings.neo4j_http_port}/browser/"
 
 
 def password_source(settings: Settings) -> str:

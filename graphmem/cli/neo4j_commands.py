@@ -69,11 +69,10 @@ def neo4j_group() -> None:
 @click.option(
     "--http-port",
     type=int,
-    default=7474,
-    show_default=True,
+    default=None,
     envvar="GRAPHMEM_NEO4J_HTTP_PORT",
     show_envvar=True,
-    help="Browser/HTTP.",
+    help="Browser/HTTP. Default: the config file's neo4j_http_port, else 7474.",
 )
 @click.option(
     "--password",
@@ -147,7 +146,7 @@ def neo4j_group() -> None:
 def start_command(
     home: Path | None,
     bolt_port: int,
-    http_port: int,
+    http_port: int | None,
     password: str | None,
     listen_address: str,
     heap: str,
@@ -168,6 +167,7 @@ def start_command(
     settings = load_settings()  # the config file, when neither option nor env says
     version = version or settings.neo4j_version
     java_home = java_home or settings.neo4j_java_home
+    http_port = http_port or settings.neo4j_http_port
     home = _home(home, settings)
     if listen_address not in LOCAL_HOSTS:
         click.echo(
