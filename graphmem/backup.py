@@ -11,11 +11,12 @@ version, so `graphmem import` can tell an export from a JSONL conversation file.
 
 Restoring writes the nodes and edges back with the properties they had (validity, record
 times, status, change log, metadata), not through resolution: a backup is history, not
-news. Into the scope a node came from, ids are kept; into another scope (a copy), ids are
-derived from the target scope and the old id, so a document restores into one scope once
-however often it is imported. Everything from the file is checked as outside input: labels
-and relation types through graphmem/identifiers.py, metadata through graphmem/metadata.py,
-other properties from an allow-list per kind.
+news; each scope written gets its relation vocabulary rebuilt from its graph
+(graphmem/vocabulary.py). Into the scope a node came from, ids are kept; into another scope
+(a copy), ids are derived from the target scope and the old id, so a document restores into
+one scope once however often it is imported. Everything from the file is checked as outside
+input: labels and relation types through graphmem/identifiers.py, metadata through
+graphmem/metadata.py, other properties from an allow-list per kind.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
-from graphmem import identifiers, inputs
+from graphmem import identifiers, inputs, vocabulary
 from graphmem.embed import Embedder
 from graphmem.errors import InputError
 from graphmem.metadata import flatten, unflatten
@@ -362,4 +363,6 @@ def _write(tx: ManagedTransaction, rows: _Rows) -> dict[str, int]:
         "sources": rows.sources,
     }
     record = tx.run(query("write/restore"), params).single()
+    # write/restore writes relations, not the words recall matches questions against.
+    vocabulary.rebuild_in(tx, rows.scope)
     return {k: int(v) for k, v in dict(record).items()} if record else {}

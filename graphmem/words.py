@@ -63,6 +63,13 @@ def content_words(text: str, names: Iterable[str] = ()) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def relation_words(text: str, source: str, target: str) -> list[str]:
+    """What a fact adds to its relation type's vocabulary (RelationWords.words): a
+    FACT_BOUNDARY, then the fact's content words that name neither end ("boss" from "Bob
+    is Alice's boss" for Bob -MANAGES-> Alice)."""
+    return [FACT_BOUNDARY, *content_words(text, (source, target))]
+
+
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     with _STEM_LOCK:

@@ -14,7 +14,7 @@ from graphmem import metadata as metadata_props
 from graphmem.models import Scope, entity_key
 from graphmem.shapes import utc
 from graphmem.store.neo4j import EntityRow, FactRow, RelationRow, WriteBatch
-from graphmem.words import FACT_BOUNDARY, content_words
+from graphmem.words import relation_words
 
 # Ids derive from (episode, content) so a retried add writes the same nodes again.
 _NAMESPACE = uuid.UUID("6f1f9d2e-3b1c-4c39-9a43-8f6c1e0a7b55")
@@ -109,9 +109,8 @@ def build_batch(
             if (row.source_key, row.type, row.target_key, fact_id) not in relations:
                 relations.add((row.source_key, row.type, row.target_key, fact_id))
                 batch.relations.append(row)
-                described = content_words(fact.text, (rel.source, rel.target))
                 words = batch.vocabulary.setdefault(kind, [])
-                words.extend([FACT_BOUNDARY, *described])
+                words.extend(relation_words(fact.text, rel.source, rel.target))
         batch.about.extend((fact_id, key) for key in sorted(mentioned))
     return batch
 

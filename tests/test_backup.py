@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 
 from graphmem.memory import Memory
+from graphmem.models import Scope
+from graphmem.store.cypher import query
 from tests.cli_runner import cli_env, run
 from tests.fact_llm import FactsLLM
 from tests.fixtures.conversations.responder import memory_on_scripted_llm
 from tests.scripted_llm import ScriptedLLMServer
+from tests.test_relational_recall import fact
 from tests.test_timelines import BOB_MUNICH, HOMES, MOVE
 
 SCOPE_PROPERTIES = {"id", "user_id", "agent_id", "run_id"}
@@ -147,3 +150,49 @@ def test_backup_and_restore_a_scope_in_place(
 
 def _dumped(node: Mapping[str, Any]) -> str:
     return json.dumps(node, sort_keys=True)
+
+
+def vocabulary(memory: Memory, user_id: str) -> dict[str, list[str]]:
+    """The scope's RelationWords: each relation type's words, sorted (a rebuild reads the
+    facts of one add in id order, not in the order the add wrote them)."""
+    rows = memory.store.read(query("recall/relation_words"), Scope(user_id=user_id).params())
+    return {r["type"]: sorted(r["words"]) for r in rows}
+
+
+def test_a_copy_and_an_upgraded_scope_get_the_relation_vocabulary_their_facts_give(
+    memory: Memory, user_id: str, copies: list[str], settings: Any, tmp_path: Path
+) -> None:
+    """Recall matches a question's words against what the scope's facts call each relation
+    type ("boss" for REPORTS_TO). write/restore writes relations, not those words: a
+    restored or copied scope had none, and neither had a scope an older graphmem wrote.
+    A restore rebuilds them from the scope's graph; `graphmem upgrade` fills in the rest."""
+    memory.add_facts(
+        [
+            fact("Alice Moreau's boss is Bruno Keller.", "Alice Moreau", "REPORTS_TO",
+                 "Bruno Keller"),
+            fact("Tim Roy's boss is Dana Kim.", "Tim Roy", "REPORTS_TO", "Dana Kim"),
+            fact("Bruno Keller lives in Ghent.", "Bruno Keller", "LIVES_IN", "Ghent"),
+        ],
+        user_id=user_id,
+    )  # fmt: skip
+    written = vocabulary(memory, user_id)
+    assert written["REPORTS_TO"] == ["boss", "boss", "|", "|"]
+    assert written["LIVES_IN"] == ["lives", "|"]
+
+    memory.restore(memory.export_graph(user_id=user_id), user_id=copies[0])
+    assert vocabulary(memory, copies[0]) == written
+    memory.restore(memory.export_graph(user_id=user_id), user_id=copies[0])
+    assert vocabulary(memory, copies[0]) == written  # rebuilt, not appended to
+
+    # A scope as an older graphmem left it: doctor names the fix, upgrade makes it.
+    memory.store.driver.execute_query(
+        "MATCH (v:RelationWords {scope_key: $key}) DELETE v", {"key": Scope(user_id=copies[0]).key}
+    )
+    env = cli_env(settings, tmp_path)
+    doctor = {c["name"]: c for c in json.loads(run(env, "doctor", "--json").stdout)}
+    assert doctor["vocabulary"]["outcome"] == "warn"
+    assert "graphmem upgrade" in doctor["vocabulary"]["detail"]
+    upgraded = run(env, "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert vocabulary(memory, copies[0]) == written
+    assert "done: 0 scopes" in run(env, "upgrade").output

@@ -30,7 +30,7 @@ from graphmem.server.fairness import DEFAULT_MAX_CONCURRENT_PER_KEY
 from graphmem.shaping import Shaping
 from graphmem.store.cypher import query
 from graphmem.store.neo4j import GraphStore
-from graphmem.upgrade import copies_missing
+from graphmem.upgrade import copies_missing, scopes_without_vocabulary
 from graphmem.urls import masked_url, masked_urls_in
 
 
@@ -84,6 +84,7 @@ def run_checks() -> list[Check]:
         dimension = embedder.dimension if embedder is not None else None
         checks.append(_guarded("indexes", lambda: (None, check_indexes(store, dimension)))[1])
         checks.append(_guarded("copies", lambda: (None, check_copies(store)))[1])
+        checks.append(_guarded("vocabulary", lambda: (None, check_vocabulary(store)))[1])
         store.close()
     if embedder is not None:
         embedder.close()
@@ -148,6 +149,20 @@ def check_copies(store: GraphStore) -> Check:
         )
         return Check("copies", "warn", detail)
     return Check("copies", "ok", "every fact has its float16 copy")
+
+
+def check_vocabulary(store: GraphStore) -> Check:
+    """Whether some scope has relations and no relation vocabulary (an older graphmem, or a
+    restore by one, wrote it)."""
+    lacking = len(scopes_without_vocabulary(store))
+    if lacking:
+        detail = (
+            f"{lacking} scopes have relations but no relation vocabulary (written by an older "
+            "graphmem): relational questions match relation type names only; run: "
+            "graphmem upgrade"
+        )
+        return Check("vocabulary", "warn", detail)
+    return Check("vocabulary", "ok", "every scope with relations has its relation vocabulary")
 
 
 # -- serve / mcp ----------------------------------------------------------------

@@ -7,17 +7,20 @@ import click
 
 from graphmem.cli.common import cli_errors, status
 from graphmem.config import load_settings
+from graphmem.models import Scope
 from graphmem.store.neo4j import GraphStore
-from graphmem.upgrade import DEFAULT_BATCH_SIZE, fill_f16_copies
+from graphmem.upgrade import DEFAULT_BATCH_SIZE, fill_f16_copies, fill_vocabularies
 
 
 @click.command("upgrade")
 @click.option("--batch-size", default=DEFAULT_BATCH_SIZE, show_default=True, type=int)
 def upgrade_command(batch_size: int) -> None:
-    """Write the float16 copy of each fact's vector that a store written before graphmem
-    kept them lacks (recall scores large scopes from them; without them it reads the
-    vectors on the server, as before, only slower). Batched and safe beside live traffic:
-    a killed run is resumed by running it again."""
+    """Write what a store written by an older graphmem lacks: the float16 copy of each
+    fact's vector (recall scores large scopes from them; without them it reads the vectors
+    on the server, as before, only slower) and the relation vocabulary of each scope with
+    relations and none (without it recall matches a question's words against the relation
+    types' own names only). Batched and safe beside live traffic: a killed run is resumed
+    by running it again."""
     if batch_size < 1:
         raise click.BadParameter("must be at least 1", param_hint="--batch-size")
     with cli_errors():
@@ -26,6 +29,13 @@ def upgrade_command(batch_size: int) -> None:
             written = fill_f16_copies(
                 store, batch_size=batch_size, report=lambda n: status(f"{n} facts copied")
             )
+            rebuilt = fill_vocabularies(store, report=_vocabulary_rebuilt)
         finally:
             store.close()
     click.echo(f"done: {written} facts given a float16 copy of their vector")
+    click.echo(f"done: {rebuilt} scopes given their relation vocabulary")
+
+
+def _vocabulary_rebuilt(scope: Scope, types: int) -> None:
+    ids = ", ".join(f"{k}={v!r}" for k, v in scope.params().items() if v is not None)
+    status(f"relation vocabulary of {ids}: {types} relation types")
