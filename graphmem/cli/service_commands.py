@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -229,6 +230,7 @@ def serve(
     app = create_app(
         memory, keys, max_body_bytes=max_body_bytes, max_concurrent_per_key=max_concurrent_per_key
     )
+    freeze_start_up_objects()
     try:
         uvicorn.run(app, host=host, port=port)
     finally:
@@ -296,6 +298,7 @@ def mcp(
         memory = open_memory()
     try:
         server = build_server(memory, **scope, unscoped=unscoped, keys=keys)
+        freeze_start_up_objects()
         if not http:
             server.run("stdio")
             return
@@ -306,6 +309,19 @@ def mcp(
         uvicorn.run(app if keys is None else RequireKey(app, keys), host=host, port=port)
     finally:
         memory.close()
+
+
+def freeze_start_up_objects() -> None:
+    """Keep what a server holds from start-up (modules, the embedder, the app) out of
+    every later garbage collection.
+
+    A full collection of the cyclic collector walks every tracked object: ~40 ms for the
+    ~60,000 a process holds once graphmem is imported (2-core machine), spent inside
+    whichever request's allocations crossed the threshold, so a search's tail. A server
+    never frees its start-up objects; after one collection of start-up garbage, freezing
+    the rest (gc.freeze) leaves later collections only what requests allocate."""
+    gc.collect()
+    gc.freeze()
 
 
 def required_keys(host: str, api_keys: Path | None, insecure_no_auth: bool) -> KeyRing | None:
