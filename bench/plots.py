@@ -17,11 +17,6 @@ from benchlib import RESULTS
 
 
 def load(name: str) -> dict[str, Any] | None:
-    if name == "locomo":
-        from run_all import locomo_results
-
-        merged = locomo_results()
-        return merged if merged["results"] else None
     path = RESULTS / name
     return json.loads(path.read_text()) if path.exists() else None
 
@@ -132,7 +127,7 @@ def main() -> None:
         ("scale.json", scale_plot),
         ("peers_search.json", peers_plot),
         ("cost_per_add.json", cost_plot),
-        ("locomo", locomo_plot),
+        ("locomo_tracks.json", locomo_plot),
         ("ingest.json", ingest_plot),
     )
     for name, make in makers:
