@@ -32,7 +32,7 @@ from graphmem import identifiers, inputs, vocabulary
 from graphmem.embed import Embedder
 from graphmem.errors import InputError
 from graphmem.metadata import flatten, unflatten
-from graphmem.models import Scope
+from graphmem.models import SELF_KEY, Scope, entity_key
 from graphmem.shapes import iso
 from graphmem.store import changes
 from graphmem.store.cypher import query
@@ -216,6 +216,8 @@ def _add_node(rows: _Rows, node: _Node, by_old: Mapping[str, _Node]) -> None:
     if node.kind == "Entity":
         kind = identifiers.entity_type(str(node.props.get("type") or "Thing"))
         props |= {"type": kind, "name": _text(node, "name")}
+        if _text(node, "key") == SELF_KEY and node.source.key != node.target.key:
+            props |= _copied_self(props, node.source, node.target)
         rows.entities.append(
             {"id": node.new_id, "key": _text(node, "key"), "type": kind, "props": props}
         )
@@ -229,6 +231,19 @@ def _add_node(rows: _Rows, node: _Node, by_old: Mapping[str, _Node]) -> None:
     else:
         props["scope_key"] = rows.scope.key
         rows.changes.append({"id": node.new_id, "props": props})
+
+
+def _copied_self(props: Mapping[str, Any], source: Scope, target: Scope) -> dict[str, Any]:
+    """The name and aliases of a copy's self entity: the target scope's user, not the
+    source's. A name taken from the source's ids (no message named the user) becomes the
+    target's, and the source's user_id stops being an alias, or a mention of it in the copy
+    would resolve to the copy's own user. A name the messages gave is the user's and stays."""
+    name = target.first_id if props["name"] == source.first_id else props["name"]
+    dropped = entity_key(source.user_id) if source.user_id else None
+    aliases = {a for a in props.get("aliases", []) if a != dropped}
+    if target.user_id:
+        aliases.add(entity_key(target.user_id))
+    return {"name": name, "aliases": sorted(aliases)}
 
 
 def _checked(node: _Node, by_old: Mapping[str, _Node]) -> dict[str, Any]:

@@ -161,8 +161,7 @@ def constrain_types(ctx: WriteContext, drafts: Sequence[Draft]) -> None:
 def self_name(ctx: WriteContext) -> str:
     """The display name of the scope's self entity: the user's name when the messages give
     it, else the scope's id."""
-    scope = ctx.scope
-    return ctx.speaker or scope.user_id or scope.agent_id or scope.run_id or SELF_NAME
+    return ctx.speaker or ctx.scope.first_id or SELF_NAME
 
 
 def plan(

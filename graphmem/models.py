@@ -124,6 +124,12 @@ class Scope(Strict):
         """The scope as query parameters; a None id matches any value of that id."""
         return {"user_id": self.user_id, "agent_id": self.agent_id, "run_id": self.run_id}
 
+    @property
+    def first_id(self) -> str:
+        """Its user_id, else agent_id, else run_id: what its self entity is called when no
+        message names the user."""
+        return self.user_id or self.agent_id or self.run_id or ""
+
 
 @lru_cache(maxsize=8192)
 def entity_key(name: str) -> str:

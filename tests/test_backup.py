@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from graphmem.memory import Memory
-from graphmem.models import Scope
+from graphmem.models import SELF_KEY, Scope, entity_key
 from graphmem.store.cypher import query
 from tests.cli_runner import cli_env, run
 from tests.fact_llm import FactsLLM
@@ -50,7 +50,8 @@ def copies(memory: Memory, user_id: str) -> Iterator[list[str]]:
 
 
 def canonical(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The document with every id replaced by what the node is, and scope ids left out."""
+    """The document with every id replaced by what the node is, and scope ids left out
+    (also where the self entity is named after its user: a copy's self is the target's)."""
     nodes = {n["id"]: n for n in document["nodes"]}
 
     def name(node_id: str) -> str:
@@ -62,9 +63,12 @@ def canonical(document: Mapping[str, Any]) -> dict[str, Any]:
 
     def plain(props: Mapping[str, Any]) -> dict[str, Any]:
         out = {}
+        user = props.get("user_id")
         for key, value in props.items():
             if key in SCOPE_PROPERTIES or key in {"source", "target"}:
                 continue
+            if props.get("key") == SELF_KEY and user and key in {"name", "aliases"}:
+                value = _user_as_placeholder(key, value, user)
             if key in ID_PROPERTIES and value in nodes:
                 value = name(value)
             elif isinstance(value, str):
@@ -79,6 +83,13 @@ def canonical(document: Mapping[str, Any]) -> dict[str, Any]:
             for e in document["edges"]
         ),
     }
+
+
+def _user_as_placeholder(key: str, value: Any, user: str) -> Any:
+    """The self entity's name or aliases with its user's id as <user>."""
+    if key == "name":
+        return "<user>" if value == user else value
+    return sorted("<user>" if alias == entity_key(user) else alias for alias in value)
 
 
 def export(env: dict[str, str], user: str, path: Path, *more: str) -> dict[str, Any]:
@@ -103,6 +114,11 @@ def test_export_imports_back_into_another_scope_equal_up_to_ids(
     second = export(env, copies[0], tmp_path / "b.json")
     assert canonical(second) == canonical(first)
     assert {n["id"] for n in second["nodes"]}.isdisjoint({n["id"] for n in first["nodes"]})
+    # The copy's self is its own user's: named and known by the target's id. Named by the
+    # source's, a mention of that id in the copy would resolve to the copy's own user.
+    (own,) = [n for n in second["nodes"] if n.get("key") == SELF_KEY]
+    assert own["name"] == copies[0] and own["aliases"] == [entity_key(copies[0])]
+    assert memory.entity_history(history_user, user_id=copies[0]) is None
 
     # The copy is a working memory: history, search and the self resolve there too.
     timeline = memory.entity_history("me", user_id=copies[0])
