@@ -243,7 +243,8 @@ def _copied_self(props: Mapping[str, Any], source: Scope, target: Scope) -> dict
     aliases = {a for a in props.get("aliases", []) if a != dropped}
     if target.user_id:
         aliases.add(entity_key(target.user_id))
-    return {"name": name, "aliases": sorted(aliases)}
+    # None removes the property (write/restore sets `e += props`), as an add stores none.
+    return {"name": name, "aliases": sorted(aliases) or None}
 
 
 def _checked(node: _Node, by_old: Mapping[str, _Node]) -> dict[str, Any]:
