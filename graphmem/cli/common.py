@@ -245,3 +245,9 @@ def password_source(settings: Settings) -> str:
     if path.is_file() and "neo4j_password" in path.read_text(encoding="utf-8"):
         return f"neo4j_password in {path}"
     return "the one passed to Memory(neo4j_password=...)"
+
+
+def scope_label(user_id: str | None, agent_id: str | None, run_id: str | None) -> str:
+    """A scope as the CLI prints it: "user=alice, run=r1"."""
+    named = (("user", user_id), ("agent", agent_id), ("run", run_id))
+    return ", ".join(f"{kind}={value}" for kind, value in named if value)

@@ -19,6 +19,7 @@ from graphmem.cli.common import (
     json_options,
     open_memory,
     parse_json_option,
+    scope_label,
     scope_options,
     status,
 )
@@ -200,7 +201,7 @@ def delete(
     if everything == (memory_id is not None):
         raise click.UsageError("give either a MEMORY_ID or --all (with a scope)")
     if everything and not yes:
-        scope = _scope_label(user_id, agent_id, run_id)
+        scope = scope_label(user_id, agent_id, run_id)
         click.confirm(f"Delete every memory of {scope or 'no scope'}?", abort=True, err=True)
     with cli_errors(), open_memory() as memory:
         if everything:
@@ -251,7 +252,7 @@ def forget(
     """Erase every trace of a scope (--user X: all of X's agents and runs): facts with their
     history, entities, relations, episodes with the raw messages, the change log. Leaves an
     erasure record without personal data (`graphmem erasures`)."""
-    scope = _scope_label(user_id, agent_id, run_id)
+    scope = scope_label(user_id, agent_id, run_id)
     if not yes:
         click.confirm(
             f"Erase everything of {scope or 'no scope'}? This cannot be undone.",
@@ -311,8 +312,3 @@ def erasures(
             for e in found
         ]
         echo_table(rows, ERASURE_COLUMNS)
-
-
-def _scope_label(user_id: str | None, agent_id: str | None, run_id: str | None) -> str:
-    named = (("user", user_id), ("agent", agent_id), ("run", run_id))
-    return ", ".join(f"{kind}={value}" for kind, value in named if value)

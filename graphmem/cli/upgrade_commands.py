@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from graphmem.cli.common import cli_errors, status
+from graphmem.cli.common import cli_errors, scope_label, status
 from graphmem.config import load_settings
 from graphmem.models import Scope
 from graphmem.store.neo4j import GraphStore
@@ -37,5 +37,4 @@ def upgrade_command(batch_size: int) -> None:
 
 
 def _vocabulary_rebuilt(scope: Scope, types: int) -> None:
-    ids = ", ".join(f"{k}={v!r}" for k, v in scope.params().items() if v is not None)
-    status(f"relation vocabulary of {ids}: {types} relation types")
+    status(f"relation vocabulary of {scope_label(**scope.params())}: {types} relation types")
