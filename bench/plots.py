@@ -30,16 +30,20 @@ def save(fig: Any, name: str) -> Path:
 
 
 def scale_plot(data: dict[str, Any]) -> Path:
-    facts = [r["facts"] for r in data["results"]]
     fig, ax = plt.subplots(figsize=(7, 4.5))
     series = (
         ("search_no_embedding", "graphmem search() without embedding", "tab:blue"),
         ("search_end_to_end", "graphmem search() end to end", "tab:green"),
-        ("brute_force_scan", "brute-force cosine scan (server)", "tab:red"),
+        ("brute_force_scan", "brute-force cosine scan (label scan)", "tab:red"),
+        ("indexed_scan", "brute-force cosine scan (indexed)", "tab:orange"),
     )
     for key, label, colour in series:
-        p50 = [r["measure"][key]["p50_ms"] for r in data["results"]]
-        p95 = [r["measure"][key]["p95_ms"] for r in data["results"]]
+        measured = [r for r in data["results"] if key in r["measure"]]
+        if not measured:  # runs before the indexed scan was measured
+            continue
+        facts = [r["facts"] for r in measured]
+        p50 = [r["measure"][key]["p50_ms"] for r in measured]
+        p95 = [r["measure"][key]["p95_ms"] for r in measured]
         ax.plot(facts, p50, "o-", color=colour, label=f"{label} p50")
         ax.plot(facts, p95, "s--", color=colour, alpha=0.6, label=f"{label} p95")
     ax.axhline(25, color="grey", lw=0.8, ls=":")
