@@ -20,6 +20,7 @@ from neo4j import ManagedTransaction
 
 from graphmem.models import Scope
 from graphmem.store.cypher import query
+from graphmem.store.neo4j import VOCABULARY_WINDOW
 from graphmem.words import relation_words
 
 
@@ -32,5 +33,6 @@ def rebuild_in(tx: ManagedTransaction, scope: Scope) -> int:
             relation_words(row["text"], row["source"], row["target"])
         )
     rows = [{"type": kind, "words": found} for kind, found in words.items()]
-    record = tx.run(query("vocabulary/replace"), {"scope_key": scope.key, "rows": rows}).single()
+    params = {"scope_key": scope.key, "rows": rows, "vocabulary_window": VOCABULARY_WINDOW}
+    record = tx.run(query("vocabulary/replace"), params).single()
     return int(record["types"]) if record else 0

@@ -102,11 +102,12 @@ CALL (b) {
   RETURN count(*) AS about
 }
 // What the scope's facts call each relation type ("boss", "manager" for MANAGES): a window
-// of the last 400 word occurrences per (scope, type), for recall to match queries against.
+// of the last $vocabulary_window word occurrences per (scope, type), for recall to match
+// queries against.
 CALL (b) {
   UNWIND b.vocabulary AS row
   MERGE (v:RelationWords {scope_key: b.scope_key, type: row.type})
-  SET v.words = (coalesce(v.words, []) + row.words)[-400..]
+  SET v.words = (coalesce(v.words, []) + row.words)[-$vocabulary_window..]
   RETURN count(v) AS vocabularies
 }
 // The change log (as write/changes writes it).

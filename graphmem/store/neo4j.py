@@ -465,6 +465,11 @@ def write_episodes_in(tx: ManagedTransaction, rows: Sequence[dict[str, Any]]) ->
         tx.run(query("write/episodes"), {"episodes": list(rows)}).consume()
 
 
+# How many word occurrences a scope's RelationWords keeps per relation type, the latest
+# (write/batch appends and trims, vocabulary/replace rebuilds to the same window).
+VOCABULARY_WINDOW = 400
+
+
 def apply_batches(tx: ManagedTransaction, batches: Sequence[WriteBatch]) -> None:
     """Write batches of any scopes in one statement (write/batch), inside a caller's
     transaction (the write path adds its own steps): one round trip."""
@@ -474,7 +479,8 @@ def apply_batches(tx: ManagedTransaction, batches: Sequence[WriteBatch]) -> None
         if b.facts or b.entities or b.about or b.relations or b.changes
     ]
     if rows:
-        tx.run(query("write/batch"), {"batches": rows}).consume()
+        params = {"batches": rows, "vocabulary_window": VOCABULARY_WINDOW}
+        tx.run(query("write/batch"), params).consume()
 
 
 def batch_row(batch: WriteBatch) -> dict[str, Any]:
