@@ -27,26 +27,34 @@ def personalised_pagerank(
     costs O(iterations * edges).
     """
     index: dict[str, int] = {}
-    links: list[tuple[int, int, float]] = []
-
-    def node(key: str) -> int:
-        return index.setdefault(key, len(index))
-
+    number = index.setdefault  # a node's number: number(key, len(index))
+    heads: list[int] = []
+    tails: list[int] = []
     for fid, entity_ids in about.items():
+        if not entity_ids:  # a fact about no entity is no node
+            continue
+        fact = number("f:" + fid, len(index))
         for eid in entity_ids:
-            links.append((node("f:" + fid), node("e:" + eid), 1.0))
-    weights = edge_weights if edge_weights is not None else [1.0] * len(edges)
-    for edge, weight in zip(edges, weights, strict=True):
-        links.append((node("e:" + edge.source_id), node("e:" + edge.target_id), weight))
+            heads.append(fact)
+            tails.append(number("e:" + eid, len(index)))
+    for edge in edges:
+        heads.append(number("e:" + edge.source_id, len(index)))
+        tails.append(number("e:" + edge.target_id, len(index)))
     for sid in seeds:
-        node("e:" + sid)
-    links = [link for link in links if link[0] != link[1]]
-    if not links:
+        number("e:" + sid, len(index))
+    weights = [1.0] * (len(heads) - len(edges))
+    weights += edge_weights if edge_weights is not None else [1.0] * len(edges)
+    if len(weights) != len(heads):
+        raise ValueError("edge_weights must give one weight per edge")
+    head, tail = np.array(heads, dtype=int), np.array(tails, dtype=int)
+    loop = head == tail
+    if loop.all():
         return {}
     size = len(index)
-    src = np.array([a for a, _, _ in links] + [b for _, b, _ in links], dtype=int)
-    dst = np.array([b for _, b, _ in links] + [a for a, _, _ in links], dtype=int)
-    weight = np.array([w for _, _, w in links] * 2, dtype=float)
+    # Undirected: each link both ways (self-loops dropped), all forward directions first.
+    head, tail, weight = head[~loop], tail[~loop], np.array(weights, dtype=float)[~loop]
+    src, dst = np.concatenate([head, tail]), np.concatenate([tail, head])
+    weight = np.concatenate([weight, weight])
     degree = np.bincount(src, weights=weight, minlength=size)
     share = weight / degree[src]
     start = np.zeros(size)
@@ -57,8 +65,8 @@ def personalised_pagerank(
     start /= start.sum()
     rank = start.copy()
     for _ in range(iterations):
-        spread = np.zeros(size)
-        np.add.at(spread, dst, rank[src] * share)
+        # bincount sums each node's incoming shares in link order, as np.add.at did.
+        spread = np.bincount(dst, weights=rank[src] * share, minlength=size)
         rank = restart * start + (1 - restart) * spread
     facts = {key[2:]: float(rank[i]) for key, i in index.items() if key.startswith("f:")}
     best = max(facts.values(), default=0.0)

@@ -52,7 +52,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 from graphmem import context
-from graphmem.diversity import add_similar, marginal, nearest_kept
+from graphmem.diversity import NearestKept
 from graphmem.embed import Embedder
 from graphmem.filters import Predicate, compile_filters
 from graphmem.models import SELF_KEY, Scope, entity_key
@@ -503,23 +503,24 @@ class Recaller:
             chunk = ordered[start : start + step]
             fetched = self.reads.fact_rows(scope, [c.id for c in chunk], embedding)
             rows.update({row["id"]: row for row in fetched})
-            add_similar(rows, [c.id for c in kept] + [row["id"] for row in fetched])
             pending = [c for c in chunk if c.id in rows]
+            compared = [k.id for k in kept] + [row["id"] for row in fetched]
+            nearest = NearestKept(rows, compared, kept=len(kept))
             while pending and len(kept) < top_k:
-                kept_ids = [k.id for k in kept]
-                values = [marginal(c.score, rows[c.id], kept_ids, diversity) for c in pending]
+                values = [nearest.marginal(c.id, c.score, diversity) for c in pending]
                 pick = max(range(len(pending)), key=values.__getitem__)
                 cand = pending.pop(pick)
                 row = rows[cand.id]
                 if (
                     row.get("content_hash") in hashes
-                    or nearest_kept(row, kept_ids) >= self.tuning.duplicate_cosine
+                    or nearest.nearest(cand.id) >= self.tuning.duplicate_cosine
                 ):
                     continue
                 # The value that picked it, never above the one picked before (MMR values
                 # only fall as facts are kept; a later chunk could otherwise edge above).
                 cand.picked = min(values[pick], kept[-1].picked) if kept else values[pick]
                 kept.append(cand)
+                nearest.keep(cand.id)
                 hashes.add(row.get("content_hash", ""))
             if len(kept) == top_k:
                 break

@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 
 from graphmem.context import estimate_tokens, render
+from graphmem.diversity import NearestKept
 from graphmem.errors import InputError
 from graphmem.memory import Memory
 from graphmem.models import Scope
+from graphmem.proximity import personalised_pagerank
 from graphmem.recall import Recaller, Request
+from graphmem.store.recall_rows import Edge
 from graphmem.store.vectors import F16_SIMILARITY_ERROR, f16_bytes, f16_similarities
 from graphmem.upgrade import fill_f16_copies
 
@@ -194,6 +197,34 @@ def test_the_blend_adds_the_path_score_only_in_blended_mode() -> None:
     assert recaller._blend(cand, "blended") == pytest.approx(expected)
     assert recaller._blend(cand, "vector") == 0.5
     assert recaller._blend(cand, "lexical") == 1.0
+
+
+def test_nearest_kept_is_the_highest_cosine_to_a_kept_fact() -> None:
+    rows = {
+        "a": {"vector": [1.0, 0.0]},
+        "b": {"vector": [-1.0, 0.0]},
+        "c": {"vector": [0.6, 0.8]},
+        "d": {"vector": None},  # no vector: similar to none
+    }
+    nearest = NearestKept(rows, ["a", "b", "c", "d"], kept=0)
+    assert nearest.nearest("c") == 0.0 and nearest.marginal("c", 0.5, 0.2) == 0.5
+    nearest.keep("b")
+    # The highest over kept facts, negative too: b is c's only kept fact.
+    assert nearest.nearest("c") == pytest.approx(-0.6)
+    assert nearest.marginal("c", 0.5, 0.2) == pytest.approx(0.5 + 0.2 * 0.6)
+    nearest.keep("a")
+    assert nearest.nearest("c") == pytest.approx(0.6) and nearest.nearest("d") == 0.0
+    assert NearestKept(rows, ["a", "c"], kept=1).nearest("c") == pytest.approx(0.6)
+
+
+def test_proximity_ranks_facts_by_their_distance_from_the_seeds() -> None:
+    edges = [Edge("alice", "SISTER_OF", "carol", None, "carol", "Carol", 1)]
+    about = {"near": ["alice"], "far": ["carol"], "none": []}
+    proximity = personalised_pagerank({"alice": 1.0}, about, edges, [3.0])
+    assert proximity["near"] == 1.0 and 0 < proximity["far"] < 1.0
+    assert "none" not in proximity  # a fact about no entity is no node
+    with pytest.raises(ValueError):
+        personalised_pagerank({"alice": 1.0}, about, edges, [1.0, 2.0])
 
 
 def test_name_keys_cover_possessives_punctuation_and_plurals() -> None:

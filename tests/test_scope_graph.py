@@ -152,6 +152,12 @@ def test_the_graphs_reads_are_the_statements_rows(
     assert _comparable(local.fact_rows(scope, ids, embedding)) == _comparable(
         server.fact_rows(scope, ids, embedding)
     )
+    # Rows the graph does not hold are read, scored from its similarities (the scan's,
+    # exact) instead of the stored vectors: the same rows.
+    graph.rows = {}
+    assert _comparable(local.fact_rows(scope, ids, embedding)) == _comparable(
+        server.fact_rows(scope, ids, embedding)
+    )
 
 
 def _comparable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
-// Candidate facts by id, confined to the scope: properties, raw cosine to the query,
-// the entities they are about, the entity-to-entity relations resting on them (with
-// their validity), and the vector, for duplicate checks and diversity. The client
-// computes those cosines: pairwise cosine on the server re-reads each vector per pair.
+// Candidate facts by id, confined to the scope: properties, raw cosine to the query (given
+// in $known_scores where the caller has it), the entities they are about, the
+// entity-to-entity relations resting on them (with their validity), and the vector, for
+// duplicate checks and diversity. The client computes those cosines: pairwise cosine on
+// the server re-reads each vector per pair.
 UNWIND $ids AS fact_id
 MATCH (f:Fact {id: fact_id})
 WHERE ($user_id IS NULL OR f.user_id = $user_id)

@@ -153,6 +153,7 @@ class RecallReads:
         # The statement takes a graph only where it scanned (k > 0, <= F16_SCAN_MIN facts).
         params.update(graph_facts=GRAPH_MAX_FACTS if with_graph else 0)
         params.update(graph_entities=GRAPH_MAX_ENTITIES, graph_relations=GRAPH_MAX_RELATIONS)
+        params.update(known_scores={})  # graph_rows (recall/parts/fact_row) score every row
         statement = where.apply(_searched(query("recall/candidates"), self.store.vector_search()))
         row = self._reader.read(statement, params)[0]
         counts = _counts(row)
@@ -448,8 +449,11 @@ class RecallReads:
         rows = [held[fid] for fid in ids if fid in held]
         missing = [fid for fid in ids if fid not in held]
         if missing:
+            # A graph's similarities are the scan's, exact: the rows' scores need no vector.
+            known = self._graph.similarities if self._graph is not None else {}
+            scores = {fid: 2 * known[fid] - 1 for fid in missing if fid in known}
             params = {**scope.params(), "ids": missing, "embedding": embedding}
-            rows += self._rows(query("recall/fact_rows"), params)
+            rows += self._rows(query("recall/fact_rows"), {**params, "known_scores": scores})
         return [
             {
                 **r["fact"],

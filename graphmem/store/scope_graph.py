@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphmem.store.recall_rows import Edge, Link
 
 
-# Slots: a graph is built for every small scope's search, and its objects are garbage soon
-# after; fewer objects mean fewer collections (a full one cost ~70 ms in bench/scale.py's
-# process).
-@dataclass(frozen=True, slots=True)
-class GraphEntity:
+# Named tuples: a search of a small scope builds one per entity and relation (~700 for a
+# 400-fact scope), and a tuple builds in a fraction of a frozen dataclass's time (whose
+# __init__ sets each field through object.__setattr__). Either is one object without a
+# __dict__: the graph is garbage soon after, and fewer objects mean fewer collections (a
+# full one cost ~70 ms in bench/scale.py's process).
+class GraphEntity(NamedTuple):
     id: str
     name: str
     type: str | None  # its type label (Person, Organization, ...)
@@ -37,8 +37,7 @@ class GraphEntity:
     links: int  # all its relationships, ABOUT links included (recall/walk's through_max)
 
 
-@dataclass(frozen=True, slots=True)
-class GraphRelation:
+class GraphRelation(NamedTuple):
     source_id: str
     kind: str  # its type, or a retired relation's own type (coalesce(r.relation, type(r)))
     target_id: str
@@ -57,7 +56,8 @@ class ScopeGraph:
         rows: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         """`about`: each visible fact's entity ids; `similarities`: each visible fact's
-        similarity to the query, on the scale of Neo4j's vector.similarity.cosine; `rows`:
+        similarity to the query, on the scale of Neo4j's vector.similarity.cosine, exact
+        (the scan's: fact_rows takes the rows' scores from them); `rows`:
         each visible fact's row as recall/fact_rows returns it, where they were read (a
         scope of no more facts than the search's candidate pool)."""
         self.entities = {e.id: e for e in entities}
