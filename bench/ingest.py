@@ -12,6 +12,8 @@ Two modes, each in its own child process (so each peak RSS is its own):
 Facts are generated sentences (bench/benchlib.py), each with 2-3 typed entities and 1-2
 relations, written as add_facts calls of --per-call facts into --users user scopes (each call
 is one transaction through graphmem's normal write path). The scopes are removed afterwards.
+--writers N runs the calls from N threads sharing one Memory, each thread its own users (a
+service ingesting for many users at once), so the client's work overlaps the server's.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import resource
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +88,16 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     ]
     payloads = [(u, [fact_input(s) for s in chunk]) for u, chunk in calls]
     relations = sum(len(f["relations"]) for _, p in payloads for f in p)
-    start, cpu0, server0 = time.perf_counter(), own_cpu(), server_cpu(args.server_pid)
-    for user, facts in payloads:
-        memory.add_facts(facts, user_id=user)
+    lanes = [[p for p in payloads if users.index(p[0]) % args.writers == w]
+             for w in range(args.writers)]  # fmt: skip
+
+    def write(lane: list[tuple[str, list[dict[str, Any]]]]) -> None:
+        for user, facts in lane:
+            memory.add_facts(facts, user_id=user)
+
+    with ThreadPoolExecutor(args.writers) as pool:
+        start, cpu0, server0 = time.perf_counter(), own_cpu(), server_cpu(args.server_pid)
+        list(pool.map(write, lanes))
     seconds = time.perf_counter() - start
     client_cpu, server_cpu_s = own_cpu() - cpu0, server_cpu(args.server_pid) - server0
     for user in users:
@@ -102,6 +112,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         "relations_per_s": round(relations / seconds, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "per_call": args.per_call,
+        "writers": args.writers,
         "cpu_s_client": round(client_cpu, 2),
         "cpu_s_server": round(server_cpu_s, 2) if args.server_pid else None,
         "facts_per_cpu_s": round(len(specs) / (client_cpu + server_cpu_s), 1)
@@ -128,7 +139,7 @@ def run_mode(args: argparse.Namespace, mode: str, facts: int) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", "--mode", mode, "--facts", str(facts)]
     cmd += ["--uri", args.uri, "--password", args.password, "--users", str(args.users)]
     cmd += ["--per-call", str(args.per_call), "--cache", str(args.cache)]
-    cmd += ["--server-pid", str(args.server_pid or 0)]
+    cmd += ["--server-pid", str(args.server_pid or 0), "--writers", str(args.writers)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         return {"mode": mode, "error": proc.stderr[-2000:]}
@@ -145,6 +156,7 @@ def main() -> None:
     parser.add_argument("--local-facts", type=int, default=2_000, help="local-embedder mode")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--per-call", type=int, default=100)
+    parser.add_argument("--writers", type=int, default=1, help="threads adding at once")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/graphmem-bench-cache"))
     parser.add_argument("--mode", choices=("precomputed", "local"))
