@@ -65,7 +65,7 @@ def personalised_pagerank(
     start /= start.sum()
     rank = start.copy()
     for _ in range(iterations):
-        # bincount sums each node's incoming shares in link order, as np.add.at did.
+        # Each node's incoming shares, summed in link order (the same sums on every run).
         spread = np.bincount(dst, weights=rank[src] * share, minlength=size)
         rank = restart * start + (1 - restart) * spread
     facts = {key[2:]: float(rank[i]) for key, i in index.items() if key.startswith("f:")}
