@@ -450,8 +450,10 @@ class RecallReads:
         missing = [fid for fid in ids if fid not in held]
         if missing:
             # A graph's similarities are the scan's, exact: the rows' scores need no vector.
-            known = self._graph.similarities if self._graph is not None else {}
-            scores = {fid: 2 * known[fid] - 1 for fid in missing if fid in known}
+            graph = self._graph
+            scores = {} if graph is None else {
+                fid: graph.cosine(fid) for fid in missing if fid in graph.similarities
+            }  # fmt: skip
             params = {**scope.params(), "ids": missing, "embedding": embedding}
             rows += self._rows(query("recall/fact_rows"), {**params, "known_scores": scores})
         return [

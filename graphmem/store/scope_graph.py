@@ -193,7 +193,7 @@ class ScopeGraph:
         """recall/entity_facts: (entity id, fact id, raw cosine, the fact's entity ids) for
         each entity's per_entity visible facts nearest the query."""
         return [
-            (eid, fid, 2 * self.similarities[fid] - 1, list(self.about[fid]))
+            (eid, fid, self.cosine(fid), list(self.about[fid]))
             for eid in entity_ids
             if eid in self.entities
             for fid in self._facts_of.get(eid, [])[:per_entity]
@@ -205,11 +205,15 @@ class ScopeGraph:
         """recall/fact_links for the visible facts among `ids` (raw cosine, {entity id: its
         fact count}), and the ids this graph does not hold (the caller reads those)."""
         known = [
-            (fid, 2 * self.similarities[fid] - 1, {e: self._facts(e) for e in self.about[fid]})
+            (fid, self.cosine(fid), {e: self._facts(e) for e in self.about[fid]})
             for fid in ids
             if fid in self.about
         ]
         return known, [fid for fid in ids if fid not in self.about]
+
+    def cosine(self, fact_id: str) -> float:
+        """A visible fact's raw cosine to the query (its similarity is on Neo4j's scale)."""
+        return 2 * self.similarities[fact_id] - 1
 
     def _facts(self, entity_id: str) -> int:
         entity = self.entities.get(entity_id)
